@@ -1,0 +1,1 @@
+"""macpu: case management and information sharing for Multi-Agency Child Protection Units."""

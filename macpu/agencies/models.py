@@ -1,0 +1,102 @@
+"""Agencies, teams, staff accounts and roles, and the local authority's own settings."""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+
+
+class AgencyKind(models.TextChoices):
+    SOCIAL_CARE = "social_care", "Children's social care"
+    POLICE = "police", "Police"
+    HEALTH = "health", "Health"
+    EDUCATION = "education", "Education"
+    PROBATION = "probation", "Probation"
+    HOUSING = "housing", "Housing"
+    OTHER = "other", "Other"
+
+
+class Agency(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=AgencyKind.choices)
+
+    class Meta:
+        verbose_name_plural = "agencies"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="teams")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["agency", "name"], name="team_name_unique_in_agency")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    SOCIAL_WORKER = "social_worker", "Social worker"
+    TEAM_MANAGER = "team_manager", "Team manager"
+    CONFERENCE_CHAIR = "conference_chair", "Conference chair"
+    POLICE_OFFICER = "police_officer", "Unit police officer"
+    HEALTH_PRACTITIONER = "health_practitioner", "Unit health practitioner"
+    EDUCATION_LEAD = "education_lead", "Unit education lead"
+    ADMINISTRATOR = "administrator", "Administrator"
+
+
+class User(AbstractUser):
+    """A member of staff. Agency, team and role are set by an administrator, never by the user."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="staff")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="members")
+    role = models.CharField(max_length=30, choices=Role.choices, blank=True)
+    job_title = models.CharField(max_length=200, blank=True)
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == Role.TEAM_MANAGER
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class LocalAuthority(models.Model):
+    """The one local authority this installation serves, with its local choices (domain.md: 'local')."""
+
+    name = models.CharField(max_length=200)
+    code = models.CharField(
+        "Local authority code", max_length=3, validators=[RegexValidator(r"^\d{3}$", "Enter the 3-digit DfE code.")]
+    )
+    visit_frequency_working_days = models.PositiveSmallIntegerField(
+        "Statutory visits: working days between visits", default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    contact_decision_working_days = models.PositiveSmallIntegerField(
+        "Contacts: working days to decide", default=1, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    due_soon_working_days = models.PositiveSmallIntegerField(
+        "Show as due soon this many working days before", default=2,
+        validators=[MinValueValidator(0), MaxValueValidator(20)],
+    )
+    start_day_counts = models.BooleanField(
+        "Count the start day as day 1 (the DfE census convention)", default=True
+    )
+
+    class Meta:
+        verbose_name_plural = "local authority"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(visit_frequency_working_days__gte=1), name="visit_frequency_positive"),
+            models.CheckConstraint(condition=models.Q(contact_decision_working_days__gte=1), name="contact_decision_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

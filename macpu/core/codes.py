@@ -1,0 +1,155 @@
+"""Every Children in Need census code set, in one place.
+
+Each set is a Django ``TextChoices``: the value is the DfE code (used in exports and the database), the label is
+the plain-English text users see. Codes appear only in exports; pages show labels.
+"""
+
+from django.db import models
+
+
+class ReferralSource(models.TextChoices):
+    FAMILY = "1A", "Individual: family member, relative or carer"
+    ACQUAINTANCE = "1B", "Individual: acquaintance, including neighbours and child minders"
+    SELF = "1C", "Individual: self"
+    OTHER_INDIVIDUAL = "1D", "Individual: other"
+    SCHOOLS = "2A", "Schools"
+    EDUCATION_SERVICES = "2B", "Education services"
+    GP = "3A", "Health services: GP"
+    HEALTH_VISITOR = "3B", "Health services: health visitor"
+    SCHOOL_NURSE = "3C", "Health services: school nurse"
+    OTHER_PRIMARY_HEALTH = "3D", "Health services: other primary health services"
+    A_AND_E = "3E", "Health services: A&E"
+    OTHER_HEALTH = "3F", "Health services: other"
+    HOUSING = "4", "Housing"
+    LA_SOCIAL_CARE = "5A", "Local authority services: social care"
+    LA_OTHER_INTERNAL = "5B", "Local authority services: other internal"
+    LA_EXTERNAL = "5C", "Local authority services: external"
+    EARLY_HELP = "5D", "Local authority services: early help"
+    POLICE = "6", "Police"
+    OTHER_LEGAL = "7", "Other legal agency (courts, probation, immigration, Cafcass, prison)"
+    OTHER = "8", "Other"
+    ANONYMOUS = "9", "Anonymous"
+    UNKNOWN = "10", "Unknown"
+
+
+class PrimaryNeed(models.TextChoices):
+    ABUSE_OR_NEGLECT = "N1", "Abuse or neglect"
+    CHILD_DISABILITY = "N2", "Child's disability or illness"
+    PARENT_DISABILITY = "N3", "Parental disability or illness"
+    ACUTE_STRESS = "N4", "Family in acute stress"
+    FAMILY_DYSFUNCTION = "N5", "Family dysfunction"
+    SOCIALLY_UNACCEPTABLE = "N6", "Socially unacceptable behaviour"
+    LOW_INCOME = "N7", "Low income"
+    ABSENT_PARENTING = "N8", "Absent parenting"
+    NOT_IN_NEED = "N9", "Cases other than children in need"
+    NOT_STATED = "N0", "Not stated"
+
+
+class ReasonForClosure(models.TextChoices):
+    ADOPTED = "RC1", "Adopted"
+    DIED = "RC2", "Died"
+    CHILD_ARRANGEMENTS_ORDER = "RC3", "Child arrangements order"
+    SPECIAL_GUARDIANSHIP = "RC4", "Special guardianship order"
+    TRANSFERRED_LA = "RC5", "Transferred to another local authority"
+    TRANSFERRED_ADULT = "RC6", "Transferred to adult social care"
+    SERVICES_CEASED = "RC7", "Services ceased for any other reason, including the child no longer in need"
+    ASSESSMENT_NFA = "RC8", "Case closed after assessment, no further action"
+    ASSESSMENT_EARLY_HELP = "RC9", "Case closed after assessment, referred to early help"
+
+
+class CategoryOfAbuse(models.TextChoices):
+    NEGLECT = "NEG", "Neglect"
+    PHYSICAL = "PHY", "Physical abuse"
+    SEXUAL = "SAB", "Sexual abuse"
+    EMOTIONAL = "EMO", "Emotional abuse"
+    MULTIPLE = "MUL", "Multiple categories"
+
+
+class AssessmentFactor(models.TextChoices):
+    ALCOHOL_CHILD = "1A", "Alcohol misuse: child"
+    ALCOHOL_PARENT = "1B", "Alcohol misuse: parent or carer"
+    ALCOHOL_OTHER = "1C", "Alcohol misuse: another person in the household"
+    DRUGS_CHILD = "2A", "Drug misuse: child"
+    DRUGS_PARENT = "2B", "Drug misuse: parent or carer"
+    DRUGS_OTHER = "2C", "Drug misuse: another person in the household"
+    DOMESTIC_ABUSE_CHILD = "3A", "Domestic abuse: child"
+    DOMESTIC_ABUSE_PARENT = "3B", "Domestic abuse: parent or carer"
+    DOMESTIC_ABUSE_OTHER = "3C", "Domestic abuse: another person in the household"
+    MENTAL_HEALTH_CHILD = "4A", "Mental health: child"
+    MENTAL_HEALTH_PARENT = "4B", "Mental health: parent or carer"
+    MENTAL_HEALTH_OTHER = "4C", "Mental health: another person in the household"
+    LEARNING_DISABILITY_CHILD = "5A", "Learning disability: child"
+    LEARNING_DISABILITY_PARENT = "5B", "Learning disability: parent or carer"
+    LEARNING_DISABILITY_OTHER = "5C", "Learning disability: another person in the household"
+    PHYSICAL_DISABILITY_CHILD = "6A", "Physical disability or illness: child"
+    PHYSICAL_DISABILITY_PARENT = "6B", "Physical disability or illness: parent or carer"
+    PHYSICAL_DISABILITY_OTHER = "6C", "Physical disability or illness: another person in the household"
+    YOUNG_CARER = "7A", "Young carer"
+    PRIVATELY_FOSTERED_B = "8B", "Privately fostered: overseas child who intends to return"
+    PRIVATELY_FOSTERED_C = "8C", "Privately fostered: overseas child who intends to stay"
+    PRIVATELY_FOSTERED_D = "8D", "Privately fostered: UK child in education or training"
+    PRIVATELY_FOSTERED_E = "8E", "Privately fostered: UK child whose parents cannot care for them"
+    PRIVATELY_FOSTERED_F = "8F", "Privately fostered: UK child, other"
+    UNACCOMPANIED_ASYLUM = "9A", "Unaccompanied asylum-seeking child"
+    MISSING = "10A", "Going or being missing"
+    SEXUAL_EXPLOITATION = "11A", "Child sexual exploitation"
+    TRAFFICKING = "12A", "Trafficking"
+    GANGS = "13A", "Gangs"
+    SOCIALLY_UNACCEPTABLE = "14A", "Socially unacceptable behaviour"
+    SELF_HARM = "15A", "Self-harm"
+    NEGLECT = "16A", "Neglect"
+    EMOTIONAL_ABUSE = "17A", "Emotional abuse"
+    PHYSICAL_ABUSE_CHILD_ON_CHILD = "18B", "Physical abuse: child on child"
+    PHYSICAL_ABUSE_ADULT_ON_CHILD = "18C", "Physical abuse: adult on child"
+    SEXUAL_ABUSE_CHILD_ON_CHILD = "19B", "Sexual abuse: child on child"
+    SEXUAL_ABUSE_ADULT_ON_CHILD = "19C", "Sexual abuse: adult on child"
+    OTHER = "20", "Other"
+    NO_FACTORS = "21", "No factors identified"
+    FGM = "22A", "Female genital mutilation"
+    FAITH_OR_BELIEF = "23A", "Abuse linked to faith or belief"
+    CRIMINAL_EXPLOITATION = "24A", "Child criminal exploitation"
+
+
+class Ethnicity(models.TextChoices):
+    WHITE_BRITISH = "WBRI", "White: British"
+    WHITE_IRISH = "WIRI", "White: Irish"
+    TRAVELLER_IRISH = "WIRT", "White: Traveller of Irish heritage"
+    WHITE_OTHER = "WOTH", "White: any other White background"
+    GYPSY_ROMA = "WROM", "White: Gypsy or Roma"
+    MIXED_WHITE_CARIBBEAN = "MWBC", "Mixed: White and Black Caribbean"
+    MIXED_WHITE_AFRICAN = "MWBA", "Mixed: White and Black African"
+    MIXED_WHITE_ASIAN = "MWAS", "Mixed: White and Asian"
+    MIXED_OTHER = "MOTH", "Mixed: any other mixed background"
+    INDIAN = "AIND", "Asian or Asian British: Indian"
+    PAKISTANI = "APKN", "Asian or Asian British: Pakistani"
+    BANGLADESHI = "ABAN", "Asian or Asian British: Bangladeshi"
+    ASIAN_OTHER = "AOTH", "Asian or Asian British: any other Asian background"
+    CARIBBEAN = "BCRB", "Black or Black British: Caribbean"
+    AFRICAN = "BAFR", "Black or Black British: African"
+    BLACK_OTHER = "BOTH", "Black or Black British: any other Black background"
+    CHINESE = "CHNE", "Chinese"
+    OTHER = "OOTH", "Any other ethnic group"
+    REFUSED = "REFU", "Refused"
+    NOT_OBTAINED = "NOBT", "Information not yet obtained"
+
+
+class Disability(models.TextChoices):
+    NONE = "NONE", "No disability"
+    MOBILITY = "MOB", "Mobility"
+    HAND_FUNCTION = "HAND", "Hand function"
+    PERSONAL_CARE = "PC", "Personal care"
+    INCONTINENCE = "INC", "Incontinence"
+    COMMUNICATION = "COMM", "Communication"
+    LEARNING = "LD", "Learning"
+    HEARING = "HEAR", "Hearing"
+    VISION = "VIS", "Vision"
+    BEHAVIOUR = "BEH", "Behaviour"
+    CONSCIOUSNESS = "CON", "Consciousness"
+    AUTISM = "AUT", "Autism or Asperger syndrome"
+    DDA = "DDA", "Other disability under the Equality Act"
+
+
+class Sex(models.TextChoices):
+    MALE = "M", "Male"
+    FEMALE = "F", "Female"
+    UNKNOWN = "U", "Not known"
