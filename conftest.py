@@ -1,0 +1,34 @@
+"""Shared pytest fixtures: the demo local authority's people as tests need them."""
+
+import pytest
+
+from macpu.agencies.models import Role
+from tests.factories import LocalAuthorityFactory, TeamFactory, UserFactory
+
+
+@pytest.fixture
+def local_authority(db):
+    return LocalAuthorityFactory()
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory()
+
+
+@pytest.fixture
+def social_worker(team):
+    return UserFactory(username="sw", first_name="Sam", last_name="Worker", role=Role.SOCIAL_WORKER, team=team,
+                       agency=team.agency)
+
+
+@pytest.fixture
+def manager(team):
+    return UserFactory(username="tm", first_name="Morgan", last_name="Manager", role=Role.TEAM_MANAGER, team=team,
+                       agency=team.agency)
+
+
+@pytest.fixture
+def chair(team):
+    return UserFactory(username="chair", first_name="Cass", last_name="Chair", role=Role.CONFERENCE_CHAIR, team=None,
+                       agency=team.agency)

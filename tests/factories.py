@@ -1,0 +1,73 @@
+"""factory_boy factories shared by every test module."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.utils import timezone
+
+from macpu.agencies.models import Agency, AgencyKind, LocalAuthority, Role, Team, User
+from macpu.core.codes import Sex
+from macpu.people.models import Person
+
+
+class LocalAuthorityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LocalAuthority
+
+    name = "Demo Borough Council"
+    code = "999"
+
+
+class AgencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agency
+        django_get_or_create = ("name",)
+
+    name = "Demo Borough Council children's social care"
+    kind = AgencyKind.SOCIAL_CARE
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+        django_get_or_create = ("agency", "name")
+
+    agency = factory.SubFactory(AgencyFactory)
+    name = "Multi-agency child protection unit"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Sequence(lambda n: f"First{n}")
+    last_name = "Tester"
+    role = Role.SOCIAL_WORKER
+    agency = factory.SubFactory(AgencyFactory)
+    team = factory.LazyAttribute(lambda u: TeamFactory(agency=u.agency))
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery staple")
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy hook signature
+        if create:
+            obj.save()
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    given_name = factory.Sequence(lambda n: f"Child{n}")
+    family_name = "Example"
+    sex = Sex.FEMALE
+    date_of_birth = dt.date(2018, 5, 4)
+    ethnicity = "WBRI"
+
+
+def aware(year: int, month: int, day: int, hour: int = 12) -> dt.datetime:
+    """A timezone-aware moment in England, for passing `now` into services."""
+    return timezone.make_aware(dt.datetime(year, month, day, hour))  # noqa: DTZ001
