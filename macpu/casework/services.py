@@ -13,7 +13,7 @@ from macpu.casework.models import Assessment, AssessmentFactorRecord, Assessment
 from macpu.chronology.models import EventKind
 from macpu.chronology.services import event_record
 from macpu.core.codes import AssessmentFactor, PrimaryNeed, ReasonForClosure
-from macpu.core.services import Rules, today_of
+from macpu.core.services import Rules, locked, today_of
 from macpu.intake.models import Referral
 from macpu.intake.services import require_open_and_acted_on
 
@@ -22,6 +22,7 @@ S47_CONFERENCE = "conference"  # protection.models.S47Outcome.CONFERENCE: casewo
 
 @transaction.atomic
 def assessment_start(*, actor: User, now: datetime, referral: Referral, started_on: date) -> Assessment:
+    referral = locked(referral)
     rules = Rules()
     require_open_and_acted_on(rules, referral, "started_on")
     rules.not_in_future(started_on, "started_on", "The start date", today_of(now))
@@ -40,7 +41,7 @@ def assessment_complete(
     *, actor: User, now: datetime, assessment: Assessment, authorised_on: date, factors: Sequence[str],
     outcome: str, primary_need: str, summary: str = "",
 ) -> Assessment:
-    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    assessment = locked(assessment)
     rules = Rules()
     rules.check(assessment.authorised_on is None, "authorised_on", "This assessment has already been authorised.")
     rules.not_in_future(authorised_on, "authorised_on", "The authorisation date", today_of(now))
@@ -68,6 +69,7 @@ def assessment_complete(
 
 @transaction.atomic
 def cin_plan_start(*, actor: User, now: datetime, referral: Referral, started_on: date) -> CinPlan:
+    referral = locked(referral)
     rules = Rules()
     require_open_and_acted_on(rules, referral, "started_on")
     rules.not_in_future(started_on, "started_on", "The start date", today_of(now))
@@ -88,6 +90,7 @@ def cin_plan_start(*, actor: User, now: datetime, referral: Referral, started_on
 
 @transaction.atomic
 def cin_plan_end(*, actor: User, now: datetime, plan: CinPlan, ended_on: date) -> CinPlan:
+    plan = locked(plan)
     rules = Rules()
     rules.check(plan.ended_on is None, "ended_on", "This plan has already ended.")
     rules.not_in_future(ended_on, "ended_on", "The end date", today_of(now))
@@ -103,7 +106,7 @@ def cin_plan_end(*, actor: User, now: datetime, plan: CinPlan, ended_on: date) -
 @transaction.atomic
 def episode_close(*, actor: User, now: datetime, referral: Referral, closed_on: date, reason: str) -> Referral:
     """Close the episode with its reason. Everything in it must be finished first."""
-    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    referral = locked(referral)
     rules = Rules()
     rules.check(referral.is_open, "closed_on", "This case is already closed.")
     rules.check(reason in ReasonForClosure.values, "reason", "Choose the reason for closing the case.")

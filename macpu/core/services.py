@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TypeVar
 
 from django.core.exceptions import ValidationError
+from django.db import models
 
 
 class Rules:
@@ -34,6 +36,14 @@ class Rules:
     def raise_if_broken(self) -> None:
         if self.errors:
             raise ValidationError(self.errors)
+
+
+M = TypeVar("M", bound=models.Model)
+
+
+def locked(instance: M) -> M:
+    """The row as it is now in the database, locked until the transaction ends: services decide on fresh state."""
+    return type(instance)._default_manager.select_for_update().get(pk=instance.pk)
 
 
 def today_of(now: datetime) -> date:

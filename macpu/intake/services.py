@@ -11,7 +11,7 @@ from macpu.agencies.models import Agency, Role, Team, User
 from macpu.chronology.models import EventKind
 from macpu.chronology.services import event_record
 from macpu.core.codes import ReasonForClosure, ReferralSource
-from macpu.core.services import Rules, today_of
+from macpu.core.services import Rules, locked, today_of
 from macpu.intake.models import Contact, ContactOutcome, Referral, ReferralDecision, Urgency
 from macpu.people.models import Household, Person
 
@@ -78,7 +78,7 @@ def contact_decide(
     *, actor: User, now: datetime, contact: Contact, outcome: str, reasons: str, decided_on: date,
 ) -> list[Referral]:
     """Decide a contact's outcome. A referral opens one episode for each child, each with its own clocks."""
-    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    contact = locked(contact)
     rules = Rules()
     rules.check(not contact.outcome, "outcome", "This contact has already been decided.")
     rules.check(outcome in ContactOutcome.values, "outcome", "Choose what happens next.")
@@ -124,7 +124,7 @@ def referral_decide(
     *, actor: User, now: datetime, referral: Referral, decision: str, reasons: str, decided_on: date,
 ) -> Referral:
     """The manager's decision on the response. No further action closes the episode on the decision date."""
-    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    referral = locked(referral)
     rules = Rules()
     rules.check(actor.role == Role.TEAM_MANAGER, "decision", "Only a team manager can decide a referral.")
     rules.check(not referral.decision, "decision", "This referral has already been decided.")
@@ -149,6 +149,7 @@ def referral_decide(
 
 @transaction.atomic
 def referral_allocate(*, actor: User, now: datetime, referral: Referral, worker: User) -> Referral:
+    referral = locked(referral)
     rules = Rules()
     rules.check(actor.role == Role.TEAM_MANAGER, "worker", "Only a team manager can allocate a case.")
     rules.check(worker.is_active and worker.role in (Role.SOCIAL_WORKER, Role.TEAM_MANAGER), "worker",

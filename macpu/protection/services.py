@@ -12,7 +12,7 @@ from macpu.agencies.models import Agency, Role, User
 from macpu.chronology.models import EventKind
 from macpu.chronology.services import event_record
 from macpu.core.codes import CategoryOfAbuse
-from macpu.core.services import Rules, today_of
+from macpu.core.services import Rules, locked, today_of
 from macpu.intake.models import Referral
 from macpu.intake.services import require_open_and_acted_on
 from macpu.protection.models import (
@@ -71,6 +71,7 @@ def strategy_discussion_record(
     actions: Sequence[Action] = (),
 ) -> StrategyDiscussion:
     """Record a strategy discussion. A decision to enquire starts the section 47 enquiry on the same day."""
+    referral = locked(referral)
     today = today_of(now)
     rules = Rules()
     require_open_and_acted_on(rules, referral, "held_on")
@@ -121,6 +122,7 @@ def strategy_discussion_record(
 
 @transaction.atomic
 def s47_child_seen(*, actor: User, now: datetime, enquiry: S47Enquiry, seen_on: date, seen_alone: bool) -> S47Enquiry:
+    enquiry = locked(enquiry)
     rules = Rules()
     rules.not_in_future(seen_on, "seen_on", "The date the child was seen", today_of(now))
     rules.not_before(seen_on, enquiry.started_on, "seen_on", "The date the child was seen", "the enquiry's start")
@@ -134,7 +136,7 @@ def s47_child_seen(*, actor: User, now: datetime, enquiry: S47Enquiry, seen_on: 
 
 @transaction.atomic
 def s47_complete(*, actor: User, now: datetime, enquiry: S47Enquiry, outcome: str, completed_on: date) -> S47Enquiry:
-    enquiry = S47Enquiry.objects.select_for_update().get(pk=enquiry.pk)
+    enquiry = locked(enquiry)
     rules = Rules()
     rules.check(not enquiry.outcome, "outcome", "This enquiry's outcome has already been recorded.")
     rules.check(outcome in S47Outcome.values, "outcome", "Choose the outcome of the enquiry.")
@@ -189,7 +191,8 @@ def initial_conference_record(
     child_views: str, decision: str, attendance: Sequence[Attendance], category: str = "", outline_plan: str = "",
 ) -> Conference:
     """Record the initial conference. A decision for a plan starts the child protection plan on the same day."""
-    referral = enquiry.referral
+    enquiry = locked(enquiry)
+    referral = locked(enquiry.referral)
     rules = Rules()
     require_open_and_acted_on(rules, referral, "held_on")
     rules.check(enquiry.outcome == S47Outcome.CONFERENCE, "held_on",
@@ -246,7 +249,7 @@ def review_conference_record(
     child_views: str, decision: str, attendance: Sequence[Attendance], category: str = "", summary: str = "",
 ) -> Conference:
     """Record a review conference: continue the plan (its category may change) or end it on the day."""
-    plan = CpPlan.objects.select_for_update().get(pk=plan.pk)
+    plan = locked(plan)
     rules = Rules()
     rules.check(plan.ended_on is None, "held_on", "This plan has ended.")
     rules.check(held_on > plan.started_on, "held_on",
@@ -280,7 +283,7 @@ def review_conference_record(
 @transaction.atomic
 def cp_plan_end(*, actor: User, now: datetime, plan: CpPlan, ended_on: date, reason: str) -> CpPlan:
     """End a plan outside a review: transfer to another authority, turning 18, death, leaving the UK."""
-    plan = CpPlan.objects.select_for_update().get(pk=plan.pk)
+    plan = locked(plan)
     rules = Rules()
     rules.check(plan.ended_on is None, "ended_on", "This plan has already ended.")
     rules.check(reason in PlanEndReason.values and reason != PlanEndReason.NO_LONGER_AT_RISK, "reason",
@@ -301,6 +304,7 @@ def _check_plan_meeting(rules: Rules, plan: CpPlan, on: date, today: date, field
 
 @transaction.atomic
 def core_group_record(*, actor: User, now: datetime, plan: CpPlan, held_on: date, notes: str = "") -> CoreGroupMeeting:
+    plan = locked(plan)
     rules = Rules()
     _check_plan_meeting(rules, plan, held_on, today_of(now), "held_on", "The date of the meeting")
     rules.raise_if_broken()
@@ -315,6 +319,7 @@ def visit_record(
     *, actor: User, now: datetime, plan: CpPlan, visited_on: date, child_seen: bool, child_seen_alone: bool,
     notes: str = "",
 ) -> StatutoryVisit:
+    plan = locked(plan)
     rules = Rules()
     _check_plan_meeting(rules, plan, visited_on, today_of(now), "visited_on", "The date of the visit")
     rules.check(child_seen or not child_seen_alone, "child_seen_alone", "A child seen alone must have been seen.")
