@@ -18,17 +18,25 @@ def team(db):
 
 @pytest.fixture
 def social_worker(team):
-    return UserFactory(username="sw", first_name="Sam", last_name="Worker", role=Role.SOCIAL_WORKER, team=team,
-                       agency=team.agency)
+    return UserFactory(
+        username="sw", first_name="Sam", last_name="Worker", role=Role.SOCIAL_WORKER, team=team, agency=team.agency
+    )
 
 
 @pytest.fixture
 def manager(team):
-    return UserFactory(username="tm", first_name="Morgan", last_name="Manager", role=Role.TEAM_MANAGER, team=team,
-                       agency=team.agency)
+    return UserFactory(
+        username="tm", first_name="Morgan", last_name="Manager", role=Role.TEAM_MANAGER, team=team, agency=team.agency
+    )
 
 
 @pytest.fixture
 def chair(team):
-    return UserFactory(username="chair", first_name="Cass", last_name="Chair", role=Role.CONFERENCE_CHAIR, team=None,
-                       agency=team.agency)
+    return UserFactory(
+        username="chair",
+        first_name="Cass",
+        last_name="Chair",
+        role=Role.CONFERENCE_CHAIR,
+        team=None,
+        agency=team.agency,
+    )

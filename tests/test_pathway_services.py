@@ -24,7 +24,7 @@ from macpu.protection.services import (
     visit_record,
 )
 from tests.factories import aware
-from tests.pathway import D, EXPECTED_CLOCKS, TODAY
+from tests.pathway import EXPECTED_CLOCKS, TODAY, D
 
 ATTENDANCE = [
     Attendance(agency_kind=ParticipantAgency.SOCIAL_CARE, name="Sam Worker", attended=True, report_submitted=True),
@@ -35,54 +35,125 @@ ATTENDANCE = [
 
 def run_pathway(*, social_worker, manager, chair, team):
     people = household_record(
-        actor=social_worker, now=aware(2026, 12, 23), address="1 Example Road, Demo Town", postcode="ZZ1 1ZZ",
-        children=[PersonDetails(given_name="Ava", family_name="Example", sex="F", date_of_birth=D(2021, 3, 2)),
-                  PersonDetails(given_name="Leo", family_name="Example", sex="M", date_of_birth=D(2023, 7, 9))],
-        adults=[PersonDetails(given_name="Jo", family_name="Example", sex="F")], adult_relationships=["parent"],
+        actor=social_worker,
+        now=aware(2026, 12, 23),
+        address="1 Example Road, Demo Town",
+        postcode="ZZ1 1ZZ",
+        children=[
+            PersonDetails(given_name="Ava", family_name="Example", sex="F", date_of_birth=D(2021, 3, 2)),
+            PersonDetails(given_name="Leo", family_name="Example", sex="M", date_of_birth=D(2023, 7, 9)),
+        ],
+        adults=[PersonDetails(given_name="Jo", family_name="Example", sex="F")],
+        adult_relationships=["parent"],
     )
     contact = contact_record(
-        actor=social_worker, now=aware(2026, 12, 23), children=people.children, household=people.household,
-        received_on=D(2026, 12, 23), referrer_name="Ms Head", referrer_role="Headteacher", referral_source="2A",
+        actor=social_worker,
+        now=aware(2026, 12, 23),
+        children=people.children,
+        household=people.household,
+        received_on=D(2026, 12, 23),
+        referrer_name="Ms Head",
+        referrer_role="Headteacher",
+        referral_source="2A",
         concern="Ava came to school with bruising to her arm and said her mum's boyfriend hurt her.",
-        urgency="same_day", team=team,
+        urgency="same_day",
+        team=team,
     )
-    referrals = contact_decide(actor=social_worker, now=aware(2026, 12, 24), contact=contact,
-                               outcome=ContactOutcome.REFERRAL, reasons="Possible physical abuse.",
-                               decided_on=D(2026, 12, 24))
+    referrals = contact_decide(
+        actor=social_worker,
+        now=aware(2026, 12, 24),
+        contact=contact,
+        outcome=ContactOutcome.REFERRAL,
+        reasons="Possible physical abuse.",
+        decided_on=D(2026, 12, 24),
+    )
     ava = referrals[0]
-    referral_decide(actor=manager, now=aware(2026, 12, 29), referral=ava, decision=ReferralDecision.STRATEGY_DISCUSSION,
-                    reasons="Reasonable cause to suspect significant harm.", decided_on=D(2026, 12, 29))
+    referral_decide(
+        actor=manager,
+        now=aware(2026, 12, 29),
+        referral=ava,
+        decision=ReferralDecision.STRATEGY_DISCUSSION,
+        reasons="Reasonable cause to suspect significant harm.",
+        decided_on=D(2026, 12, 29),
+    )
     referral_allocate(actor=manager, now=aware(2026, 12, 29), referral=ava, worker=social_worker)
     discussion = strategy_discussion_record(
-        actor=social_worker, now=aware(2026, 12, 29), referral=ava, held_on=D(2026, 12, 29),
-        participants=[Participant(name="Sam Worker", agency_kind="social_care", view="Injury needs explaining."),
-                      Participant(name="PC Lee", agency_kind="police", view="Joint visit today."),
-                      Participant(name="Dr Shah", agency_kind="health", view="Child protection medical needed.")],
+        actor=social_worker,
+        now=aware(2026, 12, 29),
+        referral=ava,
+        held_on=D(2026, 12, 29),
+        participants=[
+            Participant(name="Sam Worker", agency_kind="social_care", view="Injury needs explaining."),
+            Participant(name="PC Lee", agency_kind="police", view="Joint visit today."),
+            Participant(name="Dr Shah", agency_kind="health", view="Child protection medical needed."),
+        ],
         decision=StrategyDecision.S47_JOINT,
         actions=[Action(action="Child protection medical", owner="Dr Shah", due_on=D(2026, 12, 30))],
     )
     enquiry = discussion.s47
-    s47_child_seen(actor=social_worker, now=aware(2026, 12, 29), enquiry=enquiry, seen_on=D(2026, 12, 29),
-                   seen_alone=True)
-    assessment = assessment_start(actor=social_worker, now=aware(2026, 12, 29), referral=ava, started_on=D(2026, 12, 29))
-    s47_complete(actor=social_worker, now=aware(2027, 1, 8), enquiry=enquiry, outcome=S47Outcome.CONFERENCE,
-                 completed_on=D(2027, 1, 8))
+    s47_child_seen(
+        actor=social_worker, now=aware(2026, 12, 29), enquiry=enquiry, seen_on=D(2026, 12, 29), seen_alone=True
+    )
+    assessment = assessment_start(
+        actor=social_worker, now=aware(2026, 12, 29), referral=ava, started_on=D(2026, 12, 29)
+    )
+    s47_complete(
+        actor=social_worker,
+        now=aware(2027, 1, 8),
+        enquiry=enquiry,
+        outcome=S47Outcome.CONFERENCE,
+        completed_on=D(2027, 1, 8),
+    )
     conference = initial_conference_record(
-        actor=chair, now=aware(2027, 1, 18), enquiry=enquiry, held_on=D(2027, 1, 18), chair=chair,
-        family_attended=True, child_views="Ava said she wants to feel safe at home.", decision=ConferenceDecision.PLAN,
-        category="PHY", outline_plan="Safety plan; no unsupervised contact with mum's partner.", attendance=ATTENDANCE,
+        actor=chair,
+        now=aware(2027, 1, 18),
+        enquiry=enquiry,
+        held_on=D(2027, 1, 18),
+        chair=chair,
+        family_attended=True,
+        child_views="Ava said she wants to feel safe at home.",
+        decision=ConferenceDecision.PLAN,
+        category="PHY",
+        outline_plan="Safety plan; no unsupervised contact with mum's partner.",
+        attendance=ATTENDANCE,
     )
     plan = conference.plan
     core_group_record(actor=social_worker, now=aware(2027, 1, 27), plan=plan, held_on=D(2027, 1, 27))
-    visit_record(actor=social_worker, now=aware(2027, 2, 1), plan=plan, visited_on=D(2027, 2, 1), child_seen=True,
-                 child_seen_alone=True)
-    assessment_complete(actor=manager, now=aware(2027, 2, 26), assessment=assessment, authorised_on=D(2027, 2, 26),
-                        factors=["18C", "3B"], outcome="protection", primary_need="N1")
-    visit_record(actor=social_worker, now=aware(2027, 3, 25), plan=plan, visited_on=D(2027, 3, 25), child_seen=True,
-                 child_seen_alone=False)
+    visit_record(
+        actor=social_worker,
+        now=aware(2027, 2, 1),
+        plan=plan,
+        visited_on=D(2027, 2, 1),
+        child_seen=True,
+        child_seen_alone=True,
+    )
+    assessment_complete(
+        actor=manager,
+        now=aware(2027, 2, 26),
+        assessment=assessment,
+        authorised_on=D(2027, 2, 26),
+        factors=["18C", "3B"],
+        outcome="protection",
+        primary_need="N1",
+    )
+    visit_record(
+        actor=social_worker,
+        now=aware(2027, 3, 25),
+        plan=plan,
+        visited_on=D(2027, 3, 25),
+        child_seen=True,
+        child_seen_alone=False,
+    )
     review_conference_record(
-        actor=chair, now=aware(2027, 4, 15), plan=plan, held_on=D(2027, 4, 15), chair=chair, family_attended=True,
-        child_views="Ava says things are better.", decision=ConferenceDecision.CONTINUE, category="PHY",
+        actor=chair,
+        now=aware(2027, 4, 15),
+        plan=plan,
+        held_on=D(2027, 4, 15),
+        chair=chair,
+        family_attended=True,
+        child_views="Ava says things are better.",
+        decision=ConferenceDecision.CONTINUE,
+        category="PHY",
         attendance=ATTENDANCE,
     )
     return people.children[0], people.children[1]
@@ -90,7 +161,11 @@ def run_pathway(*, social_worker, manager, chair, team):
 
 @pytest.mark.django_db
 def test_a_child_goes_from_contact_to_a_plan_with_its_first_review_and_every_clock_is_right(
-    local_authority, social_worker, manager, chair, team,
+    local_authority,
+    social_worker,
+    manager,
+    chair,
+    team,
 ):
     ava, leo = run_pathway(social_worker=social_worker, manager=manager, chair=chair, team=team)
 
@@ -107,8 +182,10 @@ def test_each_sibling_gets_their_own_referral_and_clocks(local_authority, social
 
     leo_case = child_case(user=social_worker, child_id=leo.pk, today=TODAY)
 
-    assert leo_case.current.child == leo and leo_case.current != child_case(
-        user=social_worker, child_id=ava.pk, today=TODAY).current
+    assert (
+        leo_case.current.child == leo
+        and leo_case.current != child_case(user=social_worker, child_id=ava.pk, today=TODAY).current
+    )
     assert leo_case.stage == "Referral awaiting decision"
     assert [(c.key, c.due_on, c.status.value) for c in leo_case.clocks] == [
         ("referral_decision", D(2026, 12, 24), "overdue")
@@ -122,9 +199,18 @@ def test_every_step_writes_its_event_to_the_childs_timeline(local_authority, soc
     kinds = set(Event.objects.filter(child=ava).values_list("kind", flat=True))
 
     assert kinds >= {
-        EventKind.CONTACT_RECORDED, EventKind.CONTACT_DECIDED, EventKind.REFERRAL_RECEIVED, EventKind.REFERRAL_DECIDED,
-        EventKind.STRATEGY_DISCUSSION, EventKind.S47_STARTED, EventKind.S47_COMPLETED, EventKind.CONFERENCE,
-        EventKind.CP_PLAN_STARTED, EventKind.CORE_GROUP, EventKind.VISIT, EventKind.ASSESSMENT_COMPLETED,
+        EventKind.CONTACT_RECORDED,
+        EventKind.CONTACT_DECIDED,
+        EventKind.REFERRAL_RECEIVED,
+        EventKind.REFERRAL_DECIDED,
+        EventKind.STRATEGY_DISCUSSION,
+        EventKind.S47_STARTED,
+        EventKind.S47_COMPLETED,
+        EventKind.CONFERENCE,
+        EventKind.CP_PLAN_STARTED,
+        EventKind.CORE_GROUP,
+        EventKind.VISIT,
+        EventKind.ASSESSMENT_COMPLETED,
     }
 
 
@@ -135,7 +221,10 @@ def test_my_work_lists_what_is_due_soonest_first(local_authority, social_worker,
     mine = work_items(user=social_worker, scope="mine", today=TODAY)
     team_items = work_items(user=manager, scope="team", today=TODAY)
 
-    assert [(i.child.given_name, i.clock.key) for i in mine] == [("Ava", "statutory_visit"), ("Ava", "review_conference")]
+    assert [(i.child.given_name, i.clock.key) for i in mine] == [
+        ("Ava", "statutory_visit"),
+        ("Ava", "review_conference"),
+    ]
     assert [i.clock.due_on for i in team_items] == sorted(i.clock.due_on for i in team_items)
     assert ("Leo", "referral_decision") in [(i.child.given_name, i.clock.key) for i in team_items]
 

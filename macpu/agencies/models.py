@@ -77,25 +77,29 @@ class LocalAuthority(models.Model):
         "Local authority code", max_length=3, validators=[RegexValidator(r"^\d{3}$", "Enter the 3-digit DfE code.")]
     )
     visit_frequency_working_days = models.PositiveSmallIntegerField(
-        "Statutory visits: working days between visits", default=10,
+        "Statutory visits: working days between visits",
+        default=10,
         validators=[MinValueValidator(1), MaxValueValidator(60)],
     )
     contact_decision_working_days = models.PositiveSmallIntegerField(
         "Contacts: working days to decide", default=1, validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
     due_soon_working_days = models.PositiveSmallIntegerField(
-        "Show as due soon this many working days before", default=2,
+        "Show as due soon this many working days before",
+        default=2,
         validators=[MinValueValidator(0), MaxValueValidator(20)],
     )
-    start_day_counts = models.BooleanField(
-        "Count the start day as day 1 (the DfE census convention)", default=True
-    )
+    start_day_counts = models.BooleanField("Count the start day as day 1 (the DfE census convention)", default=True)
 
     class Meta:
         verbose_name_plural = "local authority"
         constraints = [
-            models.CheckConstraint(condition=models.Q(visit_frequency_working_days__gte=1), name="visit_frequency_positive"),
-            models.CheckConstraint(condition=models.Q(contact_decision_working_days__gte=1), name="contact_decision_positive"),
+            models.CheckConstraint(
+                condition=models.Q(visit_frequency_working_days__gte=1), name="visit_frequency_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(contact_decision_working_days__gte=1), name="contact_decision_positive"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -31,8 +31,11 @@ def working_day_calendar() -> WorkingDayCalendar:
 def team_social_workers(team: Team | None) -> list[User]:
     if team is None:
         return []
-    return list(User.objects.filter(team=team, is_active=True, role__in=[Role.SOCIAL_WORKER, Role.TEAM_MANAGER])
-                .order_by("last_name", "first_name"))
+    return list(
+        User.objects.filter(team=team, is_active=True, role__in=[Role.SOCIAL_WORKER, Role.TEAM_MANAGER]).order_by(
+            "last_name", "first_name"
+        )
+    )
 
 
 def conference_chairs() -> list[User]:

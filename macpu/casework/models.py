@@ -50,6 +50,9 @@ class AssessmentFactorRecord(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["assessment", "code"], name="assessment_factor_once")]
 
+    def __str__(self) -> str:
+        return self.get_code_display()
+
 
 class CinPlan(models.Model):
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="cin_plans")
@@ -66,7 +69,9 @@ class CinPlan(models.Model):
                 violation_error_message="A child in need plan ends on or after the day it started.",
             ),
             models.UniqueConstraint(
-                fields=["referral"], condition=Q(ended_on__isnull=True), name="one_open_cin_plan_per_episode",
+                fields=["referral"],
+                condition=Q(ended_on__isnull=True),
+                name="one_open_cin_plan_per_episode",
                 violation_error_message="This child already has an open child in need plan.",
             ),
         ]

@@ -12,9 +12,9 @@ from django.db import models
 class Rules:
     """Collects broken rules, then raises them together as one ValidationError keyed by field.
 
-        rules = Rules()
-        rules.check(held_on <= today, "held_on", "The date of the conference cannot be in the future.")
-        rules.raise_if_broken()
+    rules = Rules()
+    rules.check(held_on <= today, "held_on", "The date of the conference cannot be in the future.")
+    rules.raise_if_broken()
     """
 
     def __init__(self) -> None:

@@ -92,7 +92,9 @@ class Referral(models.Model):
         indexes = [models.Index(fields=["team", "closed_on"]), models.Index(fields=["allocated_worker", "closed_on"])]
         constraints = [
             models.UniqueConstraint(
-                fields=["child"], condition=Q(closed_on__isnull=True), name="one_open_episode_per_child",
+                fields=["child"],
+                condition=Q(closed_on__isnull=True),
+                name="one_open_episode_per_child",
                 violation_error_message="This child already has an open episode.",
             ),
             models.CheckConstraint(

@@ -22,9 +22,19 @@ def _check_source(rules: Rules, source: str, field: str = "referral_source") -> 
 
 @transaction.atomic
 def contact_record(
-    *, actor: User, now: datetime, children: Sequence[Person], received_on: date, referrer_name: str,
-    referral_source: str, concern: str, urgency: str, team: Team, household: Household | None = None,
-    referrer_role: str = "", referrer_agency: Agency | None = None,
+    *,
+    actor: User,
+    now: datetime,
+    children: Sequence[Person],
+    received_on: date,
+    referrer_name: str,
+    referral_source: str,
+    concern: str,
+    urgency: str,
+    team: Team,
+    household: Household | None = None,
+    referrer_role: str = "",
+    referrer_agency: Agency | None = None,
 ) -> Contact:
     today = today_of(now)
     rules = Rules()
@@ -37,25 +47,51 @@ def contact_record(
     rules.raise_if_broken()
 
     contact = Contact.objects.create(
-        received_on=received_on, household=household, referrer_name=referrer_name.strip(),
-        referrer_role=referrer_role.strip(), referrer_agency=referrer_agency, referral_source=referral_source,
-        concern=concern.strip(), urgency=urgency, team=team, recorded_by=actor,
+        received_on=received_on,
+        household=household,
+        referrer_name=referrer_name.strip(),
+        referrer_role=referrer_role.strip(),
+        referrer_agency=referrer_agency,
+        referral_source=referral_source,
+        concern=concern.strip(),
+        urgency=urgency,
+        team=team,
+        recorded_by=actor,
     )
     contact.children.add(*children)
     for child in children:
-        event_record(child=child, kind=EventKind.CONTACT_RECORDED, occurred_on=received_on, subject=contact,
-                     summary=f"Contact from {contact.referrer_name} ({ReferralSource(referral_source).label}).",
-                     actor=actor, now=now)
+        event_record(
+            child=child,
+            kind=EventKind.CONTACT_RECORDED,
+            occurred_on=received_on,
+            subject=contact,
+            summary=f"Contact from {contact.referrer_name} ({ReferralSource(referral_source).label}).",
+            actor=actor,
+            now=now,
+        )
     return contact
 
 
 def _open_referral(
-    *, actor: User, now: datetime, child: Person, received_on: date, source: str, team: Team,
+    *,
+    actor: User,
+    now: datetime,
+    child: Person,
+    received_on: date,
+    source: str,
+    team: Team,
     contact: Contact | None,
 ) -> Referral:
     referral = Referral.objects.create(child=child, contact=contact, received_on=received_on, source=source, team=team)
-    event_record(child=child, kind=EventKind.REFERRAL_RECEIVED, occurred_on=received_on, subject=referral,
-                 summary=f"Referral received from {ReferralSource(source).label}.", actor=actor, now=now)
+    event_record(
+        child=child,
+        kind=EventKind.REFERRAL_RECEIVED,
+        occurred_on=received_on,
+        subject=referral,
+        summary=f"Referral received from {ReferralSource(source).label}.",
+        actor=actor,
+        now=now,
+    )
     return referral
 
 
@@ -63,19 +99,31 @@ def _check_can_open_episode(rules: Rules, children: Sequence[Person], received_o
     """One open episode per child, and no episode starting before the child's last one closed."""
     for child in children:
         episodes = Referral.objects.filter(child=child)
-        if not rules.check(not episodes.filter(closed_on__isnull=True).exists(), field,
-                           f"{child.full_name} already has an open case: add this to their open case instead "
-                           "(a child has one open episode at a time)."):
+        if not rules.check(
+            not episodes.filter(closed_on__isnull=True).exists(),
+            field,
+            f"{child.full_name} already has an open case: add this to their open case instead "
+            "(a child has one open episode at a time).",
+        ):
             continue
         last_closed = episodes.order_by("-closed_on").values_list("closed_on", flat=True).first()
         if last_closed:
-            rules.check(received_on >= last_closed, field,
-                        f"Episodes cannot overlap: {child.full_name}'s last case closed on {last_closed:%-d %B %Y}.")
+            rules.check(
+                received_on >= last_closed,
+                field,
+                f"Episodes cannot overlap: {child.full_name}'s last case closed on {last_closed:%-d %B %Y}.",
+            )
 
 
 @transaction.atomic
 def contact_decide(
-    *, actor: User, now: datetime, contact: Contact, outcome: str, reasons: str, decided_on: date,
+    *,
+    actor: User,
+    now: datetime,
+    contact: Contact,
+    outcome: str,
+    reasons: str,
+    decided_on: date,
 ) -> list[Referral]:
     """Decide a contact's outcome. A referral opens one episode for each child, each with its own clocks."""
     contact = locked(contact)
@@ -84,30 +132,57 @@ def contact_decide(
     rules.check(outcome in ContactOutcome.values, "outcome", "Choose what happens next.")
     rules.check(bool(reasons.strip()), "reasons", "Give the reasons for the decision.")
     rules.not_in_future(decided_on, "decided_on", "The decision date", today_of(now))
-    rules.not_before(decided_on, contact.received_on, "decided_on", "The decision date", "the date the contact was received")
+    rules.not_before(
+        decided_on, contact.received_on, "decided_on", "The decision date", "the date the contact was received"
+    )
     children = list(contact.children.all())
     if outcome == ContactOutcome.REFERRAL:
         _check_can_open_episode(rules, children, decided_on, "outcome")
     rules.raise_if_broken()
 
-    contact.outcome, contact.outcome_reasons, contact.decided_on, contact.decided_by = outcome, reasons.strip(), decided_on, actor
+    contact.outcome, contact.outcome_reasons, contact.decided_on, contact.decided_by = (
+        outcome,
+        reasons.strip(),
+        decided_on,
+        actor,
+    )
     contact.save(update_fields=["outcome", "outcome_reasons", "decided_on", "decided_by"])
     label = ContactOutcome(outcome).label
     for child in children:
-        event_record(child=child, kind=EventKind.CONTACT_DECIDED, occurred_on=decided_on, subject=contact,
-                     summary=f"Contact decision: {label}. {contact.outcome_reasons}", actor=actor, now=now)
+        event_record(
+            child=child,
+            kind=EventKind.CONTACT_DECIDED,
+            occurred_on=decided_on,
+            subject=contact,
+            summary=f"Contact decision: {label}. {contact.outcome_reasons}",
+            actor=actor,
+            now=now,
+        )
     if outcome != ContactOutcome.REFERRAL:
         return []
     return [
-        _open_referral(actor=actor, now=now, child=child, received_on=decided_on, source=contact.referral_source,
-                       team=contact.team, contact=contact)
+        _open_referral(
+            actor=actor,
+            now=now,
+            child=child,
+            received_on=decided_on,
+            source=contact.referral_source,
+            team=contact.team,
+            contact=contact,
+        )
         for child in children
     ]
 
 
 @transaction.atomic
 def referral_create(
-    *, actor: User, now: datetime, child: Person, received_on: date, source: str, team: Team,
+    *,
+    actor: User,
+    now: datetime,
+    child: Person,
+    received_on: date,
+    source: str,
+    team: Team,
 ) -> Referral:
     """A referral received directly (for example from a partner agency's system through the API)."""
     rules = Rules()
@@ -115,13 +190,20 @@ def referral_create(
     _check_source(rules, source, "source")
     _check_can_open_episode(rules, [child], received_on, "child")
     rules.raise_if_broken()
-    return _open_referral(actor=actor, now=now, child=child, received_on=received_on, source=source, team=team,
-                          contact=None)
+    return _open_referral(
+        actor=actor, now=now, child=child, received_on=received_on, source=source, team=team, contact=None
+    )
 
 
 @transaction.atomic
 def referral_decide(
-    *, actor: User, now: datetime, referral: Referral, decision: str, reasons: str, decided_on: date,
+    *,
+    actor: User,
+    now: datetime,
+    referral: Referral,
+    decision: str,
+    reasons: str,
+    decided_on: date,
 ) -> Referral:
     """The manager's decision on the response. No further action closes the episode on the decision date."""
     referral = locked(referral)
@@ -141,9 +223,15 @@ def referral_decide(
         referral.closed_on, referral.closure_reason = decided_on, ReasonForClosure.SERVICES_CEASED
         fields += ["closed_on", "closure_reason"]
     referral.save(update_fields=fields)
-    event_record(child=referral.child, kind=EventKind.REFERRAL_DECIDED, occurred_on=decided_on, subject=referral,
-                 summary=f"Referral decision: {ReferralDecision(decision).label}. {referral.decision_reasons}",
-                 actor=actor, now=now)
+    event_record(
+        child=referral.child,
+        kind=EventKind.REFERRAL_DECIDED,
+        occurred_on=decided_on,
+        subject=referral,
+        summary=f"Referral decision: {ReferralDecision(decision).label}. {referral.decision_reasons}",
+        actor=actor,
+        now=now,
+    )
     return referral
 
 
@@ -152,20 +240,32 @@ def referral_allocate(*, actor: User, now: datetime, referral: Referral, worker:
     referral = locked(referral)
     rules = Rules()
     rules.check(actor.role == Role.TEAM_MANAGER, "worker", "Only a team manager can allocate a case.")
-    rules.check(worker.is_active and worker.role in (Role.SOCIAL_WORKER, Role.TEAM_MANAGER), "worker",
-                "Allocate the case to a social worker.")
+    rules.check(
+        worker.is_active and worker.role in (Role.SOCIAL_WORKER, Role.TEAM_MANAGER),
+        "worker",
+        "Allocate the case to a social worker.",
+    )
     rules.check(referral.is_open, "worker", "This case is closed.")
     rules.raise_if_broken()
     referral.allocated_worker = worker
     referral.save(update_fields=["allocated_worker"])
-    event_record(child=referral.child, kind=EventKind.ALLOCATED, occurred_on=today_of(now), subject=referral,
-                 summary=f"Allocated to {worker.display_name}.", actor=actor, now=now)
+    event_record(
+        child=referral.child,
+        kind=EventKind.ALLOCATED,
+        occurred_on=today_of(now),
+        subject=referral,
+        summary=f"Allocated to {worker.display_name}.",
+        actor=actor,
+        now=now,
+    )
     return referral
 
 
 def require_open_and_acted_on(rules: Rules, referral: Referral, field: str) -> None:
     """Work on an episode needs it open and not a referral with no further action (census rule)."""
     rules.check(referral.is_open, field, "This case is closed.")
-    rules.check(not referral.is_nfa, field,
-                "This referral was decided as no further action, so it carries no assessment, enquiry, "
-                "conference or plan.")
+    rules.check(
+        not referral.is_nfa,
+        field,
+        "This referral was decided as no further action, so it carries no assessment, enquiry, conference or plan.",
+    )

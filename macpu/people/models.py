@@ -19,11 +19,19 @@ class Person(models.Model):
     sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
     ethnicity = models.CharField(max_length=4, choices=Ethnicity.choices, blank=True)
     upn = models.CharField(
-        "Unique pupil number", max_length=13, blank=True,
-        validators=[RegexValidator(r"^[A-Z]\d{11}[0-9A-Z]$", "A unique pupil number is a letter, 11 digits and a digit or letter.")],
+        "Unique pupil number",
+        max_length=13,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Z]\d{11}[0-9A-Z]$", "A unique pupil number is a letter, 11 digits and a digit or letter."
+            )
+        ],
     )
     nhs_number = models.CharField(
-        "NHS number", max_length=10, blank=True,
+        "NHS number",
+        max_length=10,
+        blank=True,
         validators=[RegexValidator(r"^\d{10}$", "An NHS number is 10 digits.")],
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -43,7 +51,8 @@ class Person(models.Model):
                 violation_error_message="A person has a date of birth or an expected date of birth, not both.",
             ),
             models.CheckConstraint(
-                condition=Q(date_of_death__isnull=True) | Q(date_of_birth__isnull=True)
+                condition=Q(date_of_death__isnull=True)
+                | Q(date_of_birth__isnull=True)
                 | Q(date_of_death__gte=models.F("date_of_birth")),
                 name="person_death_after_birth",
                 violation_error_message="The date of death must be on or after the date of birth.",
@@ -73,6 +82,9 @@ class PersonDisability(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person", "code"], name="person_disability_once")]
+
+    def __str__(self) -> str:
+        return self.get_code_display()
 
 
 class Household(models.Model):
@@ -109,3 +121,6 @@ class Relationship(models.Model):
             models.UniqueConstraint(fields=["person", "relative"], name="relationship_once"),
             models.CheckConstraint(condition=~Q(person=models.F("relative")), name="relationship_not_self"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.relative} ({self.get_kind_display()} of {self.person})"

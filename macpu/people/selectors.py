@@ -11,8 +11,12 @@ from macpu.agencies.models import Role, User
 from macpu.people.models import LA_CHILD_ID_PREFIX, Person
 
 CASE_ROLES = {
-    Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.CONFERENCE_CHAIR, Role.POLICE_OFFICER,
-    Role.HEALTH_PRACTITIONER, Role.EDUCATION_LEAD,
+    Role.SOCIAL_WORKER,
+    Role.TEAM_MANAGER,
+    Role.CONFERENCE_CHAIR,
+    Role.POLICE_OFFICER,
+    Role.HEALTH_PRACTITIONER,
+    Role.EDUCATION_LEAD,
 }
 
 
@@ -55,7 +59,7 @@ def person_search(*, user: User, query: str, limit: int = 50) -> list[Person]:
         if parsed:
             conditions &= Q(date_of_birth=parsed) | Q(expected_date_of_birth=parsed)
         elif re.fullmatch(rf"{LA_CHILD_ID_PREFIX}\d+", upper):
-            conditions &= Q(pk=int(upper[len(LA_CHILD_ID_PREFIX):]))
+            conditions &= Q(pk=int(upper[len(LA_CHILD_ID_PREFIX) :]))
         elif re.fullmatch(r"\d{10}", term.replace(" ", "")):
             conditions &= Q(nhs_number=term)
         elif re.fullmatch(r"[A-Z]\d{11}[0-9A-Z]", upper):

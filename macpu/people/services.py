@@ -29,27 +29,44 @@ def _check_person(rules: Rules, details: PersonDetails, prefix: str, today: date
     rules.check(bool(details.given_name.strip()), f"{prefix}given_name", "Enter a first name.")
     rules.check(bool(details.family_name.strip()), f"{prefix}family_name", "Enter a last name.")
     rules.check(details.sex in Sex.values, f"{prefix}sex", "Choose male, female or not known.")
-    rules.check(details.ethnicity in ("", *Ethnicity.values), f"{prefix}ethnicity", "Choose an ethnicity from the list.")
     rules.check(
-        not (details.date_of_birth and details.expected_date_of_birth), f"{prefix}date_of_birth",
+        details.ethnicity in ("", *Ethnicity.values), f"{prefix}ethnicity", "Choose an ethnicity from the list."
+    )
+    rules.check(
+        not (details.date_of_birth and details.expected_date_of_birth),
+        f"{prefix}date_of_birth",
         "Give a date of birth or, for an unborn child, an expected date of birth: not both.",
     )
     rules.not_in_future(details.date_of_birth, f"{prefix}date_of_birth", "The date of birth", today)
     if details.expected_date_of_birth:
-        rules.check(details.expected_date_of_birth >= today, f"{prefix}expected_date_of_birth",
-                    "An expected date of birth must be today or later; record a born child's date of birth instead.")
-    rules.check(not details.nhs_number or (details.nhs_number.isdigit() and len(details.nhs_number) == 10),
-                f"{prefix}nhs_number", "An NHS number is 10 digits.")
+        rules.check(
+            details.expected_date_of_birth >= today,
+            f"{prefix}expected_date_of_birth",
+            "An expected date of birth must be today or later; record a born child's date of birth instead.",
+        )
+    rules.check(
+        not details.nhs_number or (details.nhs_number.isdigit() and len(details.nhs_number) == 10),
+        f"{prefix}nhs_number",
+        "An NHS number is 10 digits.",
+    )
     if "NONE" in details.disabilities:
-        rules.check(len(details.disabilities) == 1, f"{prefix}disabilities",
-                    "'No disability' cannot be chosen with a disability.")
+        rules.check(
+            len(details.disabilities) == 1,
+            f"{prefix}disabilities",
+            "'No disability' cannot be chosen with a disability.",
+        )
 
 
 def _create_person(details: PersonDetails) -> Person:
     person = Person.objects.create(
-        given_name=details.given_name.strip(), family_name=details.family_name.strip(), sex=details.sex,
-        date_of_birth=details.date_of_birth, expected_date_of_birth=details.expected_date_of_birth,
-        ethnicity=details.ethnicity, nhs_number=details.nhs_number, upn=details.upn,
+        given_name=details.given_name.strip(),
+        family_name=details.family_name.strip(),
+        sex=details.sex,
+        date_of_birth=details.date_of_birth,
+        expected_date_of_birth=details.expected_date_of_birth,
+        ethnicity=details.ethnicity,
+        nhs_number=details.nhs_number,
+        upn=details.upn,
     )
     PersonDisability.objects.bulk_create(PersonDisability(person=person, code=c) for c in details.disabilities)
     return person
@@ -64,8 +81,14 @@ class HouseholdPeople:
 
 @transaction.atomic
 def household_record(
-    *, actor: User, now: datetime, address: str, postcode: str, children: Sequence[PersonDetails],
-    adults: Sequence[PersonDetails] = (), adult_relationships: Sequence[str] = (),
+    *,
+    actor: User,
+    now: datetime,
+    address: str,
+    postcode: str,
+    children: Sequence[PersonDetails],
+    adults: Sequence[PersonDetails] = (),
+    adult_relationships: Sequence[str] = (),
 ) -> HouseholdPeople:
     """Record a household: its children, its adults, and each adult's relationship to the children.
 
@@ -81,8 +104,9 @@ def household_record(
     for i, adult in enumerate(adults):
         _check_person(rules, adult, f"adult_{i}_", today)
         kind = adult_relationships[i] if i < len(adult_relationships) else ""
-        rules.check(kind in RelationshipKind.values, f"adult_{i}_relationship",
-                    "Choose what this adult is to the children.")
+        rules.check(
+            kind in RelationshipKind.values, f"adult_{i}_relationship", "Choose what this adult is to the children."
+        )
     rules.raise_if_broken()
 
     household = Household.objects.create(address=address.strip(), postcode=postcode.strip().upper())
@@ -91,11 +115,14 @@ def household_record(
     household.members.add(*child_people, *adult_people)
     relationships = [
         Relationship(person=c, relative=a, kind=adult_relationships[i])
-        for i, a in enumerate(adult_people) for c in child_people
+        for i, a in enumerate(adult_people)
+        for c in child_people
     ]
     relationships += [
         Relationship(person=c, relative=s, kind=RelationshipKind.SIBLING)
-        for c in child_people for s in child_people if c is not s
+        for c in child_people
+        for s in child_people
+        if c is not s
     ]
     Relationship.objects.bulk_create(relationships)
     return HouseholdPeople(household=household, children=child_people, adults=adult_people)

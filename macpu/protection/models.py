@@ -60,6 +60,9 @@ class StrategyParticipant(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     view = models.TextField("Their agency's view, in their words", blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_agency_kind_display()})"
+
 
 class StrategyAction(models.Model):
     discussion = models.ForeignKey(StrategyDiscussion, on_delete=models.CASCADE, related_name="actions")
@@ -67,6 +70,9 @@ class StrategyAction(models.Model):
     owner = models.CharField(max_length=200)
     due_on = models.DateField()
     done_on = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.action
 
 
 class S47Outcome(models.TextChoices):
@@ -131,7 +137,9 @@ class CpPlan(models.Model):
         ordering = ["-started_on", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["referral"], condition=Q(ended_on__isnull=True), name="one_open_cp_plan_per_episode",
+                fields=["referral"],
+                condition=Q(ended_on__isnull=True),
+                name="one_open_cp_plan_per_episode",
                 violation_error_message="This child already has an open child protection plan.",
             ),
             models.CheckConstraint(
@@ -207,6 +215,9 @@ class ConferenceAttendance(models.Model):
     attended = models.BooleanField()
     report_submitted = models.BooleanField(default=False)
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_agency_kind_display()})"
+
 
 class CoreGroupMeeting(models.Model):
     plan = models.ForeignKey(CpPlan, on_delete=models.PROTECT, related_name="core_groups")
@@ -216,6 +227,9 @@ class CoreGroupMeeting(models.Model):
 
     class Meta:
         ordering = ["-held_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"Core group meeting on {self.held_on:%-d %B %Y}"
 
 
 class StatutoryVisit(models.Model):
@@ -235,3 +249,6 @@ class StatutoryVisit(models.Model):
                 violation_error_message="A child seen alone must have been seen.",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"Visit on {self.visited_on:%-d %B %Y}"

@@ -46,8 +46,11 @@ def referral_clocks(referral: Referral, *, today: date) -> list[Clock]:
         assessments = list(referral.assessments.all())
         authorised = [a.authorised_on for a in assessments if a.authorised_on]
         if referral.is_open or authorised:
-            clocks.append(c.assessment(referral.received_on, min(authorised) if authorised else None,
-                                       subject_id=referral.pk, **kw))
+            clocks.append(
+                c.assessment(
+                    referral.received_on, min(authorised) if authorised else None, subject_id=referral.pk, **kw
+                )
+            )
     for discussion in sorted(referral.strategy_discussions.all(), key=lambda d: d.held_on):
         enquiry = getattr(discussion, "s47", None)
         if enquiry is None:
@@ -55,13 +58,17 @@ def referral_clocks(referral: Referral, *, today: date) -> list[Clock]:
         conference = getattr(enquiry, "initial_conference", None)
         if enquiry.conference_not_required:
             continue
-        clocks.append(c.initial_conference(discussion.held_on, conference.held_on if conference else None,
-                                           subject_id=enquiry.pk, **kw))
+        clocks.append(
+            c.initial_conference(
+                discussion.held_on, conference.held_on if conference else None, subject_id=enquiry.pk, **kw
+            )
+        )
     for plan in sorted(referral.cp_plans.all(), key=lambda p: p.started_on):
         core_groups = sorted(m.held_on for m in plan.core_groups.all())
         if plan.ended_on is None or core_groups:
-            clocks.append(c.first_core_group(plan.started_on, core_groups[0] if core_groups else None,
-                                             subject_id=plan.pk, **kw))
+            clocks.append(
+                c.first_core_group(plan.started_on, core_groups[0] if core_groups else None, subject_id=plan.pk, **kw)
+            )
         reviews = [conf.held_on for conf in plan.conferences.all() if conf.kind == ConferenceKind.REVIEW]
         clocks += c.review_conferences(plan.started_on, reviews, plan_ended_on=plan.ended_on, subject_id=plan.pk, **kw)
         if plan.ended_on is None:
@@ -84,7 +91,11 @@ def pathway_stage(referral: Referral | None) -> str:
     for enquiry in enquiries:
         if enquiry is not None and not enquiry.outcome:
             return "Section 47 enquiry"
-        if enquiry is not None and enquiry.outcome == S47Outcome.CONFERENCE and not hasattr(enquiry, "initial_conference"):
+        if (
+            enquiry is not None
+            and enquiry.outcome == S47Outcome.CONFERENCE
+            and not hasattr(enquiry, "initial_conference")
+        ):
             return "Awaiting initial child protection conference"
     if any(p.ended_on is None for p in referral.cin_plans.all()):
         return "Child in need plan"
@@ -158,7 +169,8 @@ def work_items(*, user: User, scope: str, today: date) -> list[WorkItem]:
     referrals = (
         _referrals()  # type: ignore[attr-defined]
         .filter(_work_referrals(user, scope), closed_on__isnull=True, child__in=people)
-        .select_related("child").distinct()
+        .select_related("child")
+        .distinct()
     )
     items = []
     for referral in referrals:

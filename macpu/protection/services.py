@@ -66,8 +66,15 @@ def _not_weekend(rules: Rules, held_on: date, field: str) -> None:
 
 @transaction.atomic
 def strategy_discussion_record(
-    *, actor: User, now: datetime, referral: Referral, held_on: date, participants: Sequence[Participant],
-    decision: str, immediate_protection: str = ImmediateProtection.NONE, reasons: str = "",
+    *,
+    actor: User,
+    now: datetime,
+    referral: Referral,
+    held_on: date,
+    participants: Sequence[Participant],
+    decision: str,
+    immediate_protection: str = ImmediateProtection.NONE,
+    reasons: str = "",
     actions: Sequence[Action] = (),
 ) -> StrategyDiscussion:
     """Record a strategy discussion. A decision to enquire starts the section 47 enquiry on the same day."""
@@ -78,29 +85,51 @@ def strategy_discussion_record(
     rules.not_in_future(held_on, "held_on", "The date of the discussion", today)
     rules.not_before(held_on, referral.received_on, "held_on", "The date of the discussion", "the referral date")
     rules.check(decision in StrategyDecision.values, "decision", "Choose the decision of the discussion.")
-    rules.check(immediate_protection in ImmediateProtection.values, "immediate_protection",
-                "Choose whether immediate protection was taken.")
+    rules.check(
+        immediate_protection in ImmediateProtection.values,
+        "immediate_protection",
+        "Choose whether immediate protection was taken.",
+    )
     rules.check(len(participants) > 0, "participants", "Record who took part.")
     for i, p in enumerate(participants):
         rules.check(bool(p.name.strip()), f"participant_{i}_name", "Enter the name of each person who took part.")
-        rules.check(p.agency_kind in ParticipantAgency.values, f"participant_{i}_agency",
-                    "Choose the agency of each person who took part.")
+        rules.check(
+            p.agency_kind in ParticipantAgency.values,
+            f"participant_{i}_agency",
+            "Choose the agency of each person who took part.",
+        )
     for i, a in enumerate(actions):
-        rules.check(bool(a.action.strip()) and bool(a.owner.strip()), f"action_{i}_action",
-                    "Each action needs a description and an owner.")
+        rules.check(
+            bool(a.action.strip()) and bool(a.owner.strip()),
+            f"action_{i}_action",
+            "Each action needs a description and an owner.",
+        )
         rules.not_before(a.due_on, held_on, f"action_{i}_due_on", "An action's due date", "the discussion")
     if decision in (StrategyDecision.S47_SINGLE, StrategyDecision.S47_JOINT):
-        rules.check(not referral.s47_enquiries.filter(outcome="").exists(), "decision",
-                    "A section 47 enquiry is already open for this child.")
+        rules.check(
+            not referral.s47_enquiries.filter(outcome="").exists(),
+            "decision",
+            "A section 47 enquiry is already open for this child.",
+        )
     rules.raise_if_broken()
 
     discussion = StrategyDiscussion.objects.create(
-        referral=referral, held_on=held_on, decision=decision, immediate_protection=immediate_protection,
-        reasons=reasons.strip(), recorded_by=actor,
+        referral=referral,
+        held_on=held_on,
+        decision=decision,
+        immediate_protection=immediate_protection,
+        reasons=reasons.strip(),
+        recorded_by=actor,
     )
     StrategyParticipant.objects.bulk_create(
-        StrategyParticipant(discussion=discussion, name=p.name.strip(), role=p.role.strip(), agency_kind=p.agency_kind,
-                            agency=p.agency, view=p.view.strip())
+        StrategyParticipant(
+            discussion=discussion,
+            name=p.name.strip(),
+            role=p.role.strip(),
+            agency_kind=p.agency_kind,
+            agency=p.agency,
+            view=p.view.strip(),
+        )
         for p in participants
     )
     StrategyAction.objects.bulk_create(
@@ -108,15 +137,31 @@ def strategy_discussion_record(
         for a in actions
     )
     agencies = ", ".join(sorted({ParticipantAgency(p.agency_kind).label for p in participants}))
-    event_record(child=referral.child, kind=EventKind.STRATEGY_DISCUSSION, occurred_on=held_on, subject=discussion,
-                 summary=f"Strategy discussion ({agencies}). Decision: {StrategyDecision(decision).label}.",
-                 actor=actor, now=now)
+    event_record(
+        child=referral.child,
+        kind=EventKind.STRATEGY_DISCUSSION,
+        occurred_on=held_on,
+        subject=discussion,
+        summary=f"Strategy discussion ({agencies}). Decision: {StrategyDecision(decision).label}.",
+        actor=actor,
+        now=now,
+    )
     if discussion.starts_s47:
-        enquiry = S47Enquiry.objects.create(referral=referral, strategy_discussion=discussion, started_on=held_on,
-                                            joint_with_police=decision == StrategyDecision.S47_JOINT)
-        event_record(child=referral.child, kind=EventKind.S47_STARTED, occurred_on=held_on, subject=enquiry,
-                     summary="Section 47 enquiry started" + (" jointly with police." if enquiry.joint_with_police else "."),
-                     actor=actor, now=now)
+        enquiry = S47Enquiry.objects.create(
+            referral=referral,
+            strategy_discussion=discussion,
+            started_on=held_on,
+            joint_with_police=decision == StrategyDecision.S47_JOINT,
+        )
+        event_record(
+            child=referral.child,
+            kind=EventKind.S47_STARTED,
+            occurred_on=held_on,
+            subject=enquiry,
+            summary="Section 47 enquiry started" + (" jointly with police." if enquiry.joint_with_police else "."),
+            actor=actor,
+            now=now,
+        )
     return discussion
 
 
@@ -129,8 +174,15 @@ def s47_child_seen(*, actor: User, now: datetime, enquiry: S47Enquiry, seen_on: 
     rules.raise_if_broken()
     enquiry.child_seen_on, enquiry.child_seen_alone = seen_on, seen_alone
     enquiry.save(update_fields=["child_seen_on", "child_seen_alone"])
-    event_record(child=enquiry.referral.child, kind=EventKind.S47_CHILD_SEEN, occurred_on=seen_on, subject=enquiry,
-                 summary="Child seen" + (" alone." if seen_alone else ", not alone."), actor=actor, now=now)
+    event_record(
+        child=enquiry.referral.child,
+        kind=EventKind.S47_CHILD_SEEN,
+        occurred_on=seen_on,
+        subject=enquiry,
+        summary="Child seen" + (" alone." if seen_alone else ", not alone."),
+        actor=actor,
+        now=now,
+    )
     return enquiry
 
 
@@ -145,41 +197,83 @@ def s47_complete(*, actor: User, now: datetime, enquiry: S47Enquiry, outcome: st
     rules.raise_if_broken()
     enquiry.outcome, enquiry.completed_on = outcome, completed_on
     enquiry.save(update_fields=["outcome", "completed_on"])
-    event_record(child=enquiry.referral.child, kind=EventKind.S47_COMPLETED, occurred_on=completed_on,
-                 subject=enquiry, summary=f"Enquiry outcome: {S47Outcome(outcome).label}.", actor=actor, now=now)
+    event_record(
+        child=enquiry.referral.child,
+        kind=EventKind.S47_COMPLETED,
+        occurred_on=completed_on,
+        subject=enquiry,
+        summary=f"Enquiry outcome: {S47Outcome(outcome).label}.",
+        actor=actor,
+        now=now,
+    )
     return enquiry
 
 
 def _check_conference(
-    rules: Rules, *, held_on: date, chair: User, today: date, attendance: Sequence[Attendance],
-    category: str, needs_category: bool,
+    rules: Rules,
+    *,
+    held_on: date,
+    chair: User,
+    today: date,
+    attendance: Sequence[Attendance],
+    category: str,
+    needs_category: bool,
 ) -> None:
     rules.not_in_future(held_on, "held_on", "The date of the conference", today)
     _not_weekend(rules, held_on, "held_on")
-    rules.check(chair.role == Role.CONFERENCE_CHAIR and chair.is_active, "chair",
-                "The chair must be an independent conference chair.")
+    rules.check(
+        chair.role == Role.CONFERENCE_CHAIR and chair.is_active,
+        "chair",
+        "The chair must be an independent conference chair.",
+    )
     rules.check(any(a.attended for a in attendance), "attendance", "Record who attended the conference.")
     for i, a in enumerate(attendance):
-        rules.check(a.agency_kind in ParticipantAgency.values and bool(a.name.strip()), f"attendance_{i}",
-                    "Give each invitee's name and agency.")
+        rules.check(
+            a.agency_kind in ParticipantAgency.values and bool(a.name.strip()),
+            f"attendance_{i}",
+            "Give each invitee's name and agency.",
+        )
     if needs_category:
         rules.check(category in CategoryOfAbuse.values, "category", "Choose the category of the plan.")
 
 
 def _write_conference(
-    *, referral: Referral, kind: str, held_on: date, chair: User, family_attended: bool, child_views: str,
-    decision: str, category: str, summary: str, attendance: Sequence[Attendance],
-    s47: S47Enquiry | None = None, plan: CpPlan | None = None,
+    *,
+    referral: Referral,
+    kind: str,
+    held_on: date,
+    chair: User,
+    family_attended: bool,
+    child_views: str,
+    decision: str,
+    category: str,
+    summary: str,
+    attendance: Sequence[Attendance],
+    s47: S47Enquiry | None = None,
+    plan: CpPlan | None = None,
 ) -> Conference:
     conference = Conference.objects.create(
-        referral=referral, kind=kind, s47=s47, plan=plan, held_on=held_on, chair=chair,
-        family_attended=family_attended, child_views=child_views.strip(), decision=decision,
+        referral=referral,
+        kind=kind,
+        s47=s47,
+        plan=plan,
+        held_on=held_on,
+        chair=chair,
+        family_attended=family_attended,
+        child_views=child_views.strip(),
+        decision=decision,
         category=category if decision in (ConferenceDecision.PLAN, ConferenceDecision.CONTINUE) else "",
         summary=summary.strip(),
     )
     ConferenceAttendance.objects.bulk_create(
-        ConferenceAttendance(conference=conference, agency_kind=a.agency_kind, name=a.name.strip(),
-                             invited=a.invited, attended=a.attended, report_submitted=a.report_submitted)
+        ConferenceAttendance(
+            conference=conference,
+            agency_kind=a.agency_kind,
+            name=a.name.strip(),
+            invited=a.invited,
+            attended=a.attended,
+            report_submitted=a.report_submitted,
+        )
         for a in attendance
     )
     return conference
@@ -187,91 +281,201 @@ def _write_conference(
 
 @transaction.atomic
 def initial_conference_record(
-    *, actor: User, now: datetime, enquiry: S47Enquiry, held_on: date, chair: User, family_attended: bool,
-    child_views: str, decision: str, attendance: Sequence[Attendance], category: str = "", outline_plan: str = "",
+    *,
+    actor: User,
+    now: datetime,
+    enquiry: S47Enquiry,
+    held_on: date,
+    chair: User,
+    family_attended: bool,
+    child_views: str,
+    decision: str,
+    attendance: Sequence[Attendance],
+    category: str = "",
+    outline_plan: str = "",
 ) -> Conference:
     """Record the initial conference. A decision for a plan starts the child protection plan on the same day."""
     enquiry = locked(enquiry)
     referral = locked(enquiry.referral)
     rules = Rules()
     require_open_and_acted_on(rules, referral, "held_on")
-    rules.check(enquiry.outcome == S47Outcome.CONFERENCE, "held_on",
-                "An initial conference follows an enquiry whose outcome was to convene one.")
-    rules.check(not Conference.objects.filter(s47=enquiry).exists(), "held_on",
-                "This enquiry already has an initial conference.")
+    rules.check(
+        enquiry.outcome == S47Outcome.CONFERENCE,
+        "held_on",
+        "An initial conference follows an enquiry whose outcome was to convene one.",
+    )
+    rules.check(
+        not Conference.objects.filter(s47=enquiry).exists(),
+        "held_on",
+        "This enquiry already has an initial conference.",
+    )
     rules.not_before(held_on, enquiry.started_on, "held_on", "The date of the conference", "the enquiry's start")
-    rules.check(decision in (ConferenceDecision.PLAN, ConferenceDecision.NO_PLAN), "decision",
-                "Choose whether the child needs a child protection plan.")
-    _check_conference(rules, held_on=held_on, chair=chair, today=today_of(now), attendance=attendance,
-                      category=category, needs_category=decision == ConferenceDecision.PLAN)
+    rules.check(
+        decision in (ConferenceDecision.PLAN, ConferenceDecision.NO_PLAN),
+        "decision",
+        "Choose whether the child needs a child protection plan.",
+    )
+    _check_conference(
+        rules,
+        held_on=held_on,
+        chair=chair,
+        today=today_of(now),
+        attendance=attendance,
+        category=category,
+        needs_category=decision == ConferenceDecision.PLAN,
+    )
     if decision == ConferenceDecision.PLAN:
-        rules.check(not CpPlan.objects.filter(referral__child=referral.child, ended_on__isnull=True).exists(),
-                    "decision", "This child already has an open child protection plan.")
-        rules.check(not referral.cin_plans.filter(ended_on__isnull=True).exists(), "decision",
-                    "End the child in need plan first: it cannot run alongside a child protection plan.")
-        last_end = CpPlan.objects.filter(referral__child=referral.child).order_by("-ended_on").values_list(
-            "ended_on", flat=True).first()
+        rules.check(
+            not CpPlan.objects.filter(referral__child=referral.child, ended_on__isnull=True).exists(),
+            "decision",
+            "This child already has an open child protection plan.",
+        )
+        rules.check(
+            not referral.cin_plans.filter(ended_on__isnull=True).exists(),
+            "decision",
+            "End the child in need plan first: it cannot run alongside a child protection plan.",
+        )
+        last_end = (
+            CpPlan.objects.filter(referral__child=referral.child)
+            .order_by("-ended_on")
+            .values_list("ended_on", flat=True)
+            .first()
+        )
         if last_end:
-            rules.check(held_on > last_end, "held_on",
-                        f"Plans cannot overlap: the last plan ended on {last_end:%-d %B %Y}.")
+            rules.check(
+                held_on > last_end, "held_on", f"Plans cannot overlap: the last plan ended on {last_end:%-d %B %Y}."
+            )
     rules.raise_if_broken()
 
     plan = None
     if decision == ConferenceDecision.PLAN:
         previous = CpPlan.objects.filter(referral__child=referral.child).count()
-        plan = CpPlan.objects.create(referral=referral, started_on=held_on, initial_category=category,
-                                     latest_category=category, outline_plan=outline_plan.strip())
-        event_record(child=referral.child, kind=EventKind.CP_PLAN_STARTED, occurred_on=held_on, subject=plan,
-                     summary=f"Child protection plan started: {CategoryOfAbuse(category).label}."
-                     + (f" This is plan number {previous + 1} for this child." if previous else ""),
-                     actor=actor, now=now)
+        plan = CpPlan.objects.create(
+            referral=referral,
+            started_on=held_on,
+            initial_category=category,
+            latest_category=category,
+            outline_plan=outline_plan.strip(),
+        )
+        event_record(
+            child=referral.child,
+            kind=EventKind.CP_PLAN_STARTED,
+            occurred_on=held_on,
+            subject=plan,
+            summary=f"Child protection plan started: {CategoryOfAbuse(category).label}."
+            + (f" This is plan number {previous + 1} for this child." if previous else ""),
+            actor=actor,
+            now=now,
+        )
     conference = _write_conference(
-        referral=referral, kind=ConferenceKind.INITIAL, s47=enquiry, plan=plan, held_on=held_on, chair=chair,
-        family_attended=family_attended, child_views=child_views, decision=decision, category=category,
-        summary=outline_plan, attendance=attendance,
+        referral=referral,
+        kind=ConferenceKind.INITIAL,
+        s47=enquiry,
+        plan=plan,
+        held_on=held_on,
+        chair=chair,
+        family_attended=family_attended,
+        child_views=child_views,
+        decision=decision,
+        category=category,
+        summary=outline_plan,
+        attendance=attendance,
     )
-    event_record(child=referral.child, kind=EventKind.CONFERENCE, occurred_on=held_on, subject=conference,
-                 summary=f"Initial child protection conference chaired by {chair.display_name}. "
-                 f"Decision: {ConferenceDecision(decision).label}.", actor=actor, now=now)
+    event_record(
+        child=referral.child,
+        kind=EventKind.CONFERENCE,
+        occurred_on=held_on,
+        subject=conference,
+        summary=f"Initial child protection conference chaired by {chair.display_name}. "
+        f"Decision: {ConferenceDecision(decision).label}.",
+        actor=actor,
+        now=now,
+    )
     return conference
 
 
 def _end_plan(*, actor: User, now: datetime, plan: CpPlan, ended_on: date, reason: str) -> None:
     plan.ended_on, plan.end_reason = ended_on, reason
     plan.save(update_fields=["ended_on", "end_reason"])
-    event_record(child=plan.referral.child, kind=EventKind.CP_PLAN_ENDED, occurred_on=ended_on, subject=plan,
-                 summary=f"Child protection plan ended: {PlanEndReason(reason).label}.", actor=actor, now=now)
+    event_record(
+        child=plan.referral.child,
+        kind=EventKind.CP_PLAN_ENDED,
+        occurred_on=ended_on,
+        subject=plan,
+        summary=f"Child protection plan ended: {PlanEndReason(reason).label}.",
+        actor=actor,
+        now=now,
+    )
 
 
 @transaction.atomic
 def review_conference_record(
-    *, actor: User, now: datetime, plan: CpPlan, held_on: date, chair: User, family_attended: bool,
-    child_views: str, decision: str, attendance: Sequence[Attendance], category: str = "", summary: str = "",
+    *,
+    actor: User,
+    now: datetime,
+    plan: CpPlan,
+    held_on: date,
+    chair: User,
+    family_attended: bool,
+    child_views: str,
+    decision: str,
+    attendance: Sequence[Attendance],
+    category: str = "",
+    summary: str = "",
 ) -> Conference:
     """Record a review conference: continue the plan (its category may change) or end it on the day."""
     plan = locked(plan)
     rules = Rules()
     rules.check(plan.ended_on is None, "held_on", "This plan has ended.")
-    rules.check(held_on > plan.started_on, "held_on",
-                f"A review comes after the plan started ({plan.started_on:%-d %B %Y}).")
+    rules.check(
+        held_on > plan.started_on, "held_on", f"A review comes after the plan started ({plan.started_on:%-d %B %Y})."
+    )
     last_review = plan.conferences.filter(kind=ConferenceKind.REVIEW).order_by("-held_on").first()
     if last_review:
-        rules.check(held_on > last_review.held_on, "held_on",
-                    f"A review comes after the last review ({last_review.held_on:%-d %B %Y}).")
-    rules.check(decision in (ConferenceDecision.CONTINUE, ConferenceDecision.END), "decision",
-                "Choose whether the plan continues or ends.")
-    _check_conference(rules, held_on=held_on, chair=chair, today=today_of(now), attendance=attendance,
-                      category=category, needs_category=decision == ConferenceDecision.CONTINUE)
+        rules.check(
+            held_on > last_review.held_on,
+            "held_on",
+            f"A review comes after the last review ({last_review.held_on:%-d %B %Y}).",
+        )
+    rules.check(
+        decision in (ConferenceDecision.CONTINUE, ConferenceDecision.END),
+        "decision",
+        "Choose whether the plan continues or ends.",
+    )
+    _check_conference(
+        rules,
+        held_on=held_on,
+        chair=chair,
+        today=today_of(now),
+        attendance=attendance,
+        category=category,
+        needs_category=decision == ConferenceDecision.CONTINUE,
+    )
     rules.raise_if_broken()
 
     conference = _write_conference(
-        referral=plan.referral, kind=ConferenceKind.REVIEW, plan=plan, held_on=held_on, chair=chair,
-        family_attended=family_attended, child_views=child_views, decision=decision, category=category,
-        summary=summary, attendance=attendance,
+        referral=plan.referral,
+        kind=ConferenceKind.REVIEW,
+        plan=plan,
+        held_on=held_on,
+        chair=chair,
+        family_attended=family_attended,
+        child_views=child_views,
+        decision=decision,
+        category=category,
+        summary=summary,
+        attendance=attendance,
     )
-    event_record(child=plan.referral.child, kind=EventKind.CONFERENCE, occurred_on=held_on, subject=conference,
-                 summary=f"Review child protection conference chaired by {chair.display_name}. "
-                 f"Decision: {ConferenceDecision(decision).label}.", actor=actor, now=now)
+    event_record(
+        child=plan.referral.child,
+        kind=EventKind.CONFERENCE,
+        occurred_on=held_on,
+        subject=conference,
+        summary=f"Review child protection conference chaired by {chair.display_name}. "
+        f"Decision: {ConferenceDecision(decision).label}.",
+        actor=actor,
+        now=now,
+    )
     if decision == ConferenceDecision.CONTINUE and category != plan.latest_category:
         plan.latest_category = category
         plan.save(update_fields=["latest_category"])
@@ -286,9 +490,12 @@ def cp_plan_end(*, actor: User, now: datetime, plan: CpPlan, ended_on: date, rea
     plan = locked(plan)
     rules = Rules()
     rules.check(plan.ended_on is None, "ended_on", "This plan has already ended.")
-    rules.check(reason in PlanEndReason.values and reason != PlanEndReason.NO_LONGER_AT_RISK, "reason",
-                "Choose why the plan is ending. A plan ends because the child is no longer at risk only at a "
-                "review conference.")
+    rules.check(
+        reason in PlanEndReason.values and reason != PlanEndReason.NO_LONGER_AT_RISK,
+        "reason",
+        "Choose why the plan is ending. A plan ends because the child is no longer at risk only at a "
+        "review conference.",
+    )
     rules.not_in_future(ended_on, "ended_on", "The end date", today_of(now))
     rules.not_before(ended_on, plan.started_on, "ended_on", "The end date", "the plan's start")
     rules.raise_if_broken()
@@ -309,14 +516,27 @@ def core_group_record(*, actor: User, now: datetime, plan: CpPlan, held_on: date
     _check_plan_meeting(rules, plan, held_on, today_of(now), "held_on", "The date of the meeting")
     rules.raise_if_broken()
     meeting = CoreGroupMeeting.objects.create(plan=plan, held_on=held_on, notes=notes.strip())
-    event_record(child=plan.referral.child, kind=EventKind.CORE_GROUP, occurred_on=held_on, subject=meeting,
-                 summary="Core group meeting.", actor=actor, now=now)
+    event_record(
+        child=plan.referral.child,
+        kind=EventKind.CORE_GROUP,
+        occurred_on=held_on,
+        subject=meeting,
+        summary="Core group meeting.",
+        actor=actor,
+        now=now,
+    )
     return meeting
 
 
 @transaction.atomic
 def visit_record(
-    *, actor: User, now: datetime, plan: CpPlan, visited_on: date, child_seen: bool, child_seen_alone: bool,
+    *,
+    actor: User,
+    now: datetime,
+    plan: CpPlan,
+    visited_on: date,
+    child_seen: bool,
+    child_seen_alone: bool,
     notes: str = "",
 ) -> StatutoryVisit:
     plan = locked(plan)
@@ -324,9 +544,17 @@ def visit_record(
     _check_plan_meeting(rules, plan, visited_on, today_of(now), "visited_on", "The date of the visit")
     rules.check(child_seen or not child_seen_alone, "child_seen_alone", "A child seen alone must have been seen.")
     rules.raise_if_broken()
-    visit = StatutoryVisit.objects.create(plan=plan, visited_on=visited_on, child_seen=child_seen,
-                                          child_seen_alone=child_seen_alone, notes=notes.strip())
+    visit = StatutoryVisit.objects.create(
+        plan=plan, visited_on=visited_on, child_seen=child_seen, child_seen_alone=child_seen_alone, notes=notes.strip()
+    )
     seen = "child seen alone" if child_seen_alone else ("child seen" if child_seen else "child not seen")
-    event_record(child=plan.referral.child, kind=EventKind.VISIT, occurred_on=visited_on, subject=visit,
-                 summary=f"Statutory visit: {seen}.", actor=actor, now=now)
+    event_record(
+        child=plan.referral.child,
+        kind=EventKind.VISIT,
+        occurred_on=visited_on,
+        subject=visit,
+        summary=f"Statutory visit: {seen}.",
+        actor=actor,
+        now=now,
+    )
     return visit

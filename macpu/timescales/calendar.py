@@ -73,11 +73,7 @@ class WorkingDayCalendar:
         self._extra_non_working_days = frozenset(extra_non_working_days)
 
     def is_working_day(self, d: date) -> bool:
-        return (
-            d.weekday() < 5
-            and d not in self._extra_non_working_days
-            and d not in self._bank_holidays
-        )
+        return d.weekday() < 5 and d not in self._extra_non_working_days and d not in self._bank_holidays
 
     def _next_working_day(self, d: date) -> date:
         """The first working day strictly after ``d``."""
@@ -92,17 +88,13 @@ class WorkingDayCalendar:
             raise ValueError(f"n must be at least 1, not {n}")
         steps = n - 1 if start_day_counts else n
         if steps == 0:
-            return (
-                start if self.is_working_day(start) else self._next_working_day(start)
-            )
+            return start if self.is_working_day(start) else self._next_working_day(start)
         due = start
         for _ in range(steps):
             due = self._next_working_day(due)
         return due
 
-    def working_days_between(
-        self, start: date, end: date, *, start_day_counts: bool
-    ) -> int:
+    def working_days_between(self, start: date, end: date, *, start_day_counts: bool) -> int:
         """Which working day of the clock ``end`` falls on: the count used for timeliness.
 
         With ``start_day_counts=True`` the start day is 1 and each working day after it adds one;

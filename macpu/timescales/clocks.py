@@ -122,9 +122,7 @@ def _working_day_clock(
     today: date,
     subject_id: int | None,
 ) -> Clock:
-    due_on = calendar.add_working_days(
-        started_on, working_days, start_day_counts=policy.start_day_counts
-    )
+    due_on = calendar.add_working_days(started_on, working_days, start_day_counts=policy.start_day_counts)
     return _clock(
         key,
         label,

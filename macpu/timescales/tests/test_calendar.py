@@ -17,9 +17,7 @@ def test_saturday_and_sunday_are_not_working_days() -> None:
 def test_christmas_2026_closes_fri_25_dec_and_mon_28_dec_for_boxing_day() -> None:
     assert CALENDAR.is_working_day(date(2026, 12, 24))  # Thu
     assert not CALENDAR.is_working_day(date(2026, 12, 25))  # Fri, Christmas Day
-    assert not CALENDAR.is_working_day(
-        date(2026, 12, 28)
-    )  # Mon, substitute for Boxing Day (Sat)
+    assert not CALENDAR.is_working_day(date(2026, 12, 28))  # Mon, substitute for Boxing Day (Sat)
     assert CALENDAR.is_working_day(date(2026, 12, 29))  # Tue
 
 
@@ -38,15 +36,11 @@ def test_the_early_may_bank_holiday_2027_is_monday_3_may() -> None:
 def test_bank_holidays_are_known_for_any_year_without_configuration() -> None:
     assert not CALENDAR.is_working_day(date(2045, 12, 25))  # Mon, Christmas Day
     assert not CALENDAR.is_working_day(date(2045, 12, 26))  # Tue, Boxing Day
-    assert not CALENDAR.is_working_day(
-        date(1999, 12, 28)
-    )  # Tue, substitute for Boxing Day
+    assert not CALENDAR.is_working_day(date(1999, 12, 28))  # Tue, substitute for Boxing Day
 
 
 def test_extra_non_working_days_given_to_the_calendar_are_not_working_days() -> None:
-    calendar = WorkingDayCalendar(
-        extra_non_working_days=[date(2027, 6, 9)]
-    )  # a Wednesday
+    calendar = WorkingDayCalendar(extra_non_working_days=[date(2027, 6, 9)])  # a Wednesday
     assert not calendar.is_working_day(date(2027, 6, 9))
     assert CALENDAR.is_working_day(date(2027, 6, 9))
 
@@ -100,23 +94,15 @@ def test_counting_from_the_next_day_15_working_days_from_9_mar_2027_is_1_apr() -
 def test_1_working_day_from_christmas_eve_2026_is_that_day_or_29_dec() -> None:
     # Thu 24 Dec; 25 Fri bank holiday, 26-27 weekend, 28 Mon substitute bank holiday.
     start = date(2026, 12, 24)
-    assert CALENDAR.add_working_days(start, 1, start_day_counts=True) == date(
-        2026, 12, 24
-    )
-    assert CALENDAR.add_working_days(start, 1, start_day_counts=False) == date(
-        2026, 12, 29
-    )
+    assert CALENDAR.add_working_days(start, 1, start_day_counts=True) == date(2026, 12, 24)
+    assert CALENDAR.add_working_days(start, 1, start_day_counts=False) == date(2026, 12, 29)
 
 
 def test_a_saturday_start_counts_as_day_1_so_is_due_with_the_friday_before() -> None:
     # Sat 6 Mar 2027 is day 1; Mon 8 Mar day 2; 9-12 Mar days 3-6; 15-19 Mar days 7-11;
     # 22-25 Mar days 12-15: Thu 25 Mar. From Fri 5 Mar: 5 Mar day 1, then the same days follow.
-    assert CALENDAR.add_working_days(
-        date(2027, 3, 6), 15, start_day_counts=True
-    ) == date(2027, 3, 25)
-    assert CALENDAR.add_working_days(
-        date(2027, 3, 5), 15, start_day_counts=True
-    ) == date(2027, 3, 25)
+    assert CALENDAR.add_working_days(date(2027, 3, 6), 15, start_day_counts=True) == date(2027, 3, 25)
+    assert CALENDAR.add_working_days(date(2027, 3, 5), 15, start_day_counts=True) == date(2027, 3, 25)
 
 
 def test_a_saturday_start_not_counting_the_start_day_begins_on_monday() -> None:
@@ -130,15 +116,9 @@ def test_a_1_working_day_deadline_from_a_bank_holiday_is_the_next_working_day() 
     # Fri 25 Dec 2026 is not a working day, so a deadline cannot fall on it: 26-27 weekend,
     # 28 Mon bank holiday, Tue 29 Dec. With 2 working days, 25 Dec is day 1 and 29 Dec day 2.
     start = date(2026, 12, 25)
-    assert CALENDAR.add_working_days(start, 1, start_day_counts=True) == date(
-        2026, 12, 29
-    )
-    assert CALENDAR.add_working_days(start, 2, start_day_counts=True) == date(
-        2026, 12, 29
-    )
-    assert CALENDAR.add_working_days(start, 1, start_day_counts=False) == date(
-        2026, 12, 29
-    )
+    assert CALENDAR.add_working_days(start, 1, start_day_counts=True) == date(2026, 12, 29)
+    assert CALENDAR.add_working_days(start, 2, start_day_counts=True) == date(2026, 12, 29)
+    assert CALENDAR.add_working_days(start, 1, start_day_counts=False) == date(2026, 12, 29)
 
 
 def test_adding_zero_working_days_is_refused() -> None:
@@ -161,21 +141,15 @@ def test_working_days_from_a_start_to_its_due_date_are_the_days_allowed() -> Non
         if CALENDAR.is_working_day(start):
             for n in range(1, 46):
                 for start_day_counts in (True, False):
-                    due = CALENDAR.add_working_days(
-                        start, n, start_day_counts=start_day_counts
-                    )
-                    count = CALENDAR.working_days_between(
-                        start, due, start_day_counts=start_day_counts
-                    )
+                    due = CALENDAR.add_working_days(start, n, start_day_counts=start_day_counts)
+                    count = CALENDAR.working_days_between(start, due, start_day_counts=start_day_counts)
                     assert count == n, (start, n, start_day_counts)
         start += timedelta(days=1)
 
 
 def test_working_days_between_refuses_an_end_before_the_start() -> None:
     with pytest.raises(ValueError):
-        CALENDAR.working_days_between(
-            date(2027, 3, 9), date(2027, 3, 8), start_day_counts=True
-        )
+        CALENDAR.working_days_between(date(2027, 3, 9), date(2027, 3, 8), start_day_counts=True)
 
 
 # Rules 8675Q (15 WD, S47ActualStartDate) and 8670Q (45 WD, AssessmentActualStartDate) flag a
@@ -216,7 +190,5 @@ def test_counting_the_start_day_overdue_starts_are_exactly_those_the_dfe_validat
     for offset in range(-14, 15):
         start = threshold + timedelta(days=offset)
         validator_flags = start < threshold
-        overdue_at_end = (
-            CALENDAR.add_working_days(start, n, start_day_counts=True) < end
-        )
+        overdue_at_end = CALENDAR.add_working_days(start, n, start_day_counts=True) < end
         assert overdue_at_end == validator_flags, start

@@ -23,9 +23,7 @@ NEXT_WORKING_DAY_IS_DAY_1 = LocalPolicy(start_day_counts=False)
 # Easter 2027: Good Friday 26 Mar and Easter Monday 29 Mar are bank holidays.
 
 
-def status(
-    due_on: date, met_on: date | None, today: date, policy: LocalPolicy = POLICY
-) -> str:
+def status(due_on: date, met_on: date | None, today: date, policy: LocalPolicy = POLICY) -> str:
     return clock_status(due_on, met_on, today, CALENDAR, policy)
 
 
@@ -34,10 +32,7 @@ def test_a_clock_met_on_its_due_date_is_met() -> None:
 
 
 def test_a_clock_met_after_its_due_date_is_met_late() -> None:
-    assert (
-        status(date(2027, 3, 31), date(2027, 4, 1), today=date(2027, 4, 1))
-        == "met_late"
-    )
+    assert status(date(2027, 3, 31), date(2027, 4, 1), today=date(2027, 4, 1)) == "met_late"
 
 
 def test_an_unmet_clock_past_its_due_date_is_overdue() -> None:
@@ -60,9 +55,7 @@ def test_an_unmet_clock_due_beyond_the_due_soon_window_is_due() -> None:
 
 def test_a_due_soon_window_of_zero_working_days_turns_due_soon_off() -> None:
     policy = LocalPolicy(due_soon_working_days=0)
-    assert (
-        status(date(2027, 3, 31), None, today=date(2027, 3, 31), policy=policy) == "due"
-    )
+    assert status(date(2027, 3, 31), None, today=date(2027, 3, 31), policy=policy) == "due"
 
 
 def test_every_status_has_a_plain_english_label() -> None:
@@ -114,9 +107,7 @@ def test_a_referral_decision_is_due_within_1_working_day_either_way() -> None:
     # Referral on Thu 24 Dec 2026. Start day counts: 24 Dec is day 1, due that day.
     # Next working day is day 1: 25 Fri and 28 Mon are bank holidays, so Tue 29 Dec.
     today = date(2026, 12, 24)
-    dfe = referral_decision(
-        date(2026, 12, 24), None, calendar=CALENDAR, policy=POLICY, today=today
-    )
+    dfe = referral_decision(date(2026, 12, 24), None, calendar=CALENDAR, policy=POLICY, today=today)
     other = referral_decision(
         date(2026, 12, 24),
         None,
@@ -180,9 +171,7 @@ def test_an_open_assessment_becomes_due_soon_the_working_day_before_it_is_due() 
     # Due Wed 10 Feb 2027 (above). On Mon 8 Feb the window is Mon 8 and Tue 9: still due.
     # On Tue 9 Feb the window is Tue 9 and Wed 10: due soon.
     def on(today: date) -> ClockStatus:
-        return assessment(
-            date(2026, 12, 7), None, calendar=CALENDAR, policy=POLICY, today=today
-        ).status
+        return assessment(date(2026, 12, 7), None, calendar=CALENDAR, policy=POLICY, today=today).status
 
     assert on(date(2027, 2, 8)) is ClockStatus.DUE
     assert on(date(2027, 2, 9)) is ClockStatus.DUE_SOON
@@ -233,9 +222,7 @@ def test_a_statutory_visit_is_due_10_working_days_after_the_child_was_seen() -> 
     # Seen Thu 17 Dec 2026, day 1; 18 Dec day 2; 21-24 Dec days 3-6; 25 and 28 Dec bank holidays;
     # 29-31 Dec days 7-9; Fri 1 Jan bank holiday; Mon 4 Jan 2027 day 10.
     def on(today: date) -> Clock:
-        return statutory_visit(
-            date(2026, 12, 17), calendar=CALENDAR, policy=POLICY, today=today
-        )
+        return statutory_visit(date(2026, 12, 17), calendar=CALENDAR, policy=POLICY, today=today)
 
     clock = on(date(2026, 12, 30))
     assert (clock.key, clock.label) == ("statutory_visit", "Statutory visit")
@@ -245,9 +232,7 @@ def test_a_statutory_visit_is_due_10_working_days_after_the_child_was_seen() -> 
         None,
     )
     assert clock.status is ClockStatus.DUE
-    assert (
-        on(date(2026, 12, 31)).status is ClockStatus.DUE_SOON
-    )  # window: Thu 31 Dec, Mon 4 Jan
+    assert on(date(2026, 12, 31)).status is ClockStatus.DUE_SOON  # window: Thu 31 Dec, Mon 4 Jan
     assert on(date(2027, 1, 5)).status is ClockStatus.OVERDUE
 
 
@@ -275,8 +260,8 @@ def test_reviews_are_due_3_months_after_the_plan_then_6_after_the_last() -> None
         subject_id=7,
     )
     assert [(c.key, c.label, c.started_on, c.due_on, c.met_on, c.status) for c in clocks] == [
-        ("first_review_conference", "First review conference", date(2027, 2, 10), date(2027, 5, 10), date(2027, 5, 6), ClockStatus.MET),
-        ("review_conference", "Review conference", date(2027, 5, 6), date(2027, 11, 6), date(2027, 11, 15), ClockStatus.MET_LATE),
+        ("first_review_conference", "First review conference", date(2027, 2, 10), date(2027, 5, 10), date(2027, 5, 6), ClockStatus.MET),  # noqa: E501
+        ("review_conference", "Review conference", date(2027, 5, 6), date(2027, 11, 6), date(2027, 11, 15), ClockStatus.MET_LATE),  # noqa: E501
         ("review_conference", "Review conference", date(2027, 11, 15), date(2028, 5, 15), None, ClockStatus.DUE),
     ]  # fmt: skip
     assert {c.subject_id for c in clocks} == {7}
@@ -284,9 +269,7 @@ def test_reviews_are_due_3_months_after_the_plan_then_6_after_the_last() -> None
 
 def test_a_plan_with_no_review_yet_has_only_the_first_review_due() -> None:
     # Plan starts Wed 10 Feb 2027; first review due Mon 10 May 2027; today Tue 11 May.
-    clocks = review_conferences(
-        date(2027, 2, 10), [], calendar=CALENDAR, policy=POLICY, today=date(2027, 5, 11)
-    )
+    clocks = review_conferences(date(2027, 2, 10), [], calendar=CALENDAR, policy=POLICY, today=date(2027, 5, 11))
     assert [(c.key, c.due_on, c.status) for c in clocks] == [
         ("first_review_conference", date(2027, 5, 10), ClockStatus.OVERDUE)
     ]
@@ -312,7 +295,7 @@ def test_review_due_dates_are_clamped_to_the_end_of_a_shorter_month() -> None:
         today=date(2027, 9, 1),
     )
     assert [(c.due_on, c.status) for c in clocks] == [
-        (date(2027, 8, 31), ClockStatus.MET),
+        (date(2027, 8, 31), ClockStatus.MET),  # noqa: E501
         (date(2028, 2, 29), ClockStatus.DUE),
     ]
 
@@ -327,6 +310,4 @@ def test_no_next_review_is_due_once_the_plan_has_ended() -> None:
         today=date(2027, 12, 1),
         plan_ended_on=date(2027, 5, 6),
     )
-    assert [(c.due_on, c.status) for c in clocks] == [
-        (date(2027, 5, 10), ClockStatus.MET)
-    ]
+    assert [(c.due_on, c.status) for c in clocks] == [(date(2027, 5, 10), ClockStatus.MET)]
