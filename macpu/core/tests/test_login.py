@@ -1,0 +1,92 @@
+"""Signing in: a GOV.UK page without navigation, a clear error summary, and a redirect to the user's work."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def user(db):
+    return get_user_model().objects.create_user(
+        username="sam", password=PASSWORD, first_name="Sam", last_name="Worker", role="social_worker"
+    )
+
+
+@pytest.mark.django_db
+def test_the_sign_in_page_is_a_govuk_page_without_navigation(client):
+    response = client.get(reverse("login"))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<title>Sign in - macpu</title>" in html
+    assert 'class="govuk-input' in html
+    assert 'class="govuk-label" for="id_username"' in html
+    assert 'type="password"' in html
+    assert "govuk-phase-banner" in html and "synthetic" in html
+    assert "govuk-service-navigation__list" not in html
+    assert "Sign out" not in html
+    assert "govuk-error-summary" not in html
+
+
+def test_a_wrong_password_shows_an_error_summary_naming_the_problem(client, user):
+    response = client.post(reverse("login"), {"username": "sam", "password": "not the password"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<title>Error: Sign in - macpu</title>" in html
+    assert 'class="govuk-error-summary"' in html
+    assert "There is a problem" in html
+    assert "Enter a correct username and password." in html
+    assert '<a href="#non-field-errors">' in html
+    assert response.wsgi_request.user.is_anonymous
+
+
+def test_empty_fields_are_each_named_in_the_error_summary_and_beside_the_field(client, user):
+    response = client.post(reverse("login"), {"username": "", "password": ""})
+
+    html = response.content.decode()
+    assert '<a href="#id_username">Enter your username.</a>' in html
+    assert '<a href="#id_password">Enter your password.</a>' in html
+    assert 'id="id_username_error"' in html
+    assert 'aria-describedby="id_username_error"' in html
+    assert "govuk-input--error" in html
+
+
+def test_the_right_password_signs_in_and_redirects_to_the_users_work(client, user):
+    response = client.post(reverse("login"), {"username": "sam", "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("my-work")
+    assert response.wsgi_request.user == user
+
+
+def test_a_signed_in_page_shows_the_navigation_the_user_and_a_sign_out_button(client, user):
+    client.force_login(user)
+
+    html = client.get(reverse("login"), follow=True).content.decode()  # signed in: the login page sends you on
+
+    assert "govuk-service-navigation__list" in html
+    assert "Sam Worker" in html and "(Social worker)" in html
+    assert f'action="{reverse("logout")}"' in html
+    assert ">Sign out</button>" in html
+
+
+def test_signing_out_is_a_post_and_returns_to_the_sign_in_page(client, user):
+    client.force_login(user)
+
+    assert client.get(reverse("logout")).status_code == 405
+    response = client.post(reverse("logout"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_frontend_css_asset_paths_lead_to_the_static_files(client):
+    response = client.get("/assets/fonts/bold-b542beb274-v2.woff2")
+
+    assert response.status_code == 302
+    assert response["Location"].endswith("govuk-frontend/dist/govuk/assets/fonts/bold-b542beb274-v2.woff2")
+    assert client.get("/assets/../settings.py").status_code == 404
