@@ -1,0 +1,235 @@
+"""Forms for the front door: the one-page contact, the contact decision, the referral decision and allocation.
+
+Also the small building blocks every pathway form shares (intake is the lowest app with pages, so casework and
+protection import them from here): GOV.UK date, radios and yes/no fields, and `add_service_errors`, which shows a
+service's ValidationError beside the fields it names. Forms only parse; the services hold the rules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+from macpu.agencies.models import User
+from macpu.core.codes import Ethnicity, ReferralSource, Sex
+from macpu.core.forms import GovukDateInput
+from macpu.intake.models import ContactOutcome, ReferralDecision, Urgency
+from macpu.people.models import RelationshipKind
+from macpu.people.services import PersonDetails
+
+DATE_HINT = "For example, 27 3 2025"
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def date_field(label: str, *, required: bool = True, hint: str = DATE_HINT) -> forms.DateField:
+    """A GOV.UK date input. Left empty, "Date of the decision" says "Enter the date of the decision"."""
+    what = label[0].lower() + label[1:]
+    if what.startswith("date"):
+        what = f"the {what}"
+    return forms.DateField(
+        label=label,
+        required=required,
+        help_text=hint,
+        widget=GovukDateInput,
+        error_messages={"required": f"Enter {what}.", "invalid": f"{label} must be a real date."},
+    )
+
+
+def radios(
+    label: str, choices: Iterable[tuple[str, str]], *, required: bool = True, hint: str = "", message: str = ""
+) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label,
+        choices=list(choices),
+        widget=forms.RadioSelect,
+        required=required,
+        help_text=hint,
+        error_messages={"required": message or f"Choose {label[0].lower()}{label[1:]}".rstrip("?") + "."},
+    )
+
+
+def select(
+    label: str, choices: Iterable[tuple[str, str]], *, required: bool = False, blank: str = "Choose", hint: str = ""
+) -> forms.ChoiceField:
+    return forms.ChoiceField(label=label, choices=[("", blank), *choices], required=required, help_text=hint)
+
+
+def yes_no(label: str, *, message: str = "") -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=YES_NO,
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": message or "Choose yes or no."},
+    )
+
+
+def text(
+    label: str, *, required: bool = False, hint: str = "", long: bool = False, message: str = ""
+) -> forms.CharField:
+    widget = forms.Textarea(attrs={"rows": 5}) if long else forms.TextInput
+    return forms.CharField(
+        label=label,
+        required=required,
+        help_text=hint,
+        widget=widget,
+        error_messages={"required": message or f"Enter {label[0].lower()}{label[1:]}."},
+    )
+
+
+def add_service_errors(form: forms.Form, error: ValidationError, rename: Callable[[str], str] | None = None) -> None:
+    """Show a service's ValidationError on the form: each message beside the field its key names.
+
+    `rename` turns a service key into a form field name (for rows, where the service counts only the rows
+    filled in). Keys that name no field become errors for the whole form.
+    """
+    items = error.message_dict.items() if hasattr(error, "error_dict") else [(NON_FIELD_ERRORS, error.messages)]
+    for key, messages in items:
+        name = rename(key) if rename else key
+        field = name if name in form.fields else None
+        for message in messages:
+            form.add_error(field, message)
+
+
+def rows_rename(prefixes: Mapping[str, Sequence[int]]) -> Callable[[str], str]:
+    """A `rename` for row forms: the service's `child_1_given_name` is form row rows[1]: `child_3_given_name`."""
+
+    def rename(key: str) -> str:
+        match = re.fullmatch(r"([a-z]+)_(\d+)(_?.*)", key)
+        if match and match[1] in prefixes:
+            rows, index = prefixes[match[1]], int(match[2])
+            if index < len(rows):
+                return f"{match[1]}_{rows[index]}{match[3]}"
+        return key
+
+    return rename
+
+
+CHILD_ROWS = 4
+ADULT_ROWS = 2
+
+
+class ContactForm(forms.Form):
+    """A contact on one page: the household, up to four children, up to two adults, and who raised it."""
+
+    received_on = date_field("Date the contact was received")
+    address = text("Household address", message="Enter the household's address.")
+    postcode = text("Postcode")
+
+    referrer_name = text("Name of the person who raised the concern", message="Enter who raised the concern.")
+    referrer_role = text("Their role or relationship to the child", hint="For example, class teacher or aunt")
+    referral_source = select("Referral source", ReferralSource.choices, blank="Choose where the concern came from")
+    concern = text("The concern, in their words", long=True)
+    urgency = radios("How urgent is it?", Urgency.choices, required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        for i in range(CHILD_ROWS):
+            self.fields[f"child_{i}_given_name"] = text("First name")
+            self.fields[f"child_{i}_family_name"] = text("Last name")
+            self.fields[f"child_{i}_date_of_birth"] = date_field("Date of birth", required=False)
+            self.fields[f"child_{i}_expected_date_of_birth"] = date_field(
+                "Expected date of birth (unborn child)",
+                required=False,
+                hint="Only for an unborn child. Leave the date of birth empty.",
+            )
+            self.fields[f"child_{i}_sex"] = select("Sex", Sex.choices)
+            self.fields[f"child_{i}_ethnicity"] = select("Ethnicity", Ethnicity.choices, blank="Not known yet")
+        for i in range(ADULT_ROWS):
+            self.fields[f"adult_{i}_given_name"] = text("First name")
+            self.fields[f"adult_{i}_family_name"] = text("Last name")
+            self.fields[f"adult_{i}_date_of_birth"] = date_field("Date of birth (if known)", required=False)
+            self.fields[f"adult_{i}_sex"] = select("Sex", Sex.choices)
+            self.fields[f"adult_{i}_relationship"] = select("What they are to the children", RelationshipKind.choices)
+        # the field order decides the order of the error summary: keep it the order of the page
+        order = ["received_on", "address", "postcode"]
+        order += [f for f in self.fields if f.startswith("child_")] + [f for f in self.fields if f.startswith("adult_")]
+        self.order_fields(order)
+
+    def _rows(self, kind: str, count: int) -> list[list[forms.BoundField]]:
+        return [[self[name] for name in self.fields if name.startswith(f"{kind}_{i}_")] for i in range(count)]
+
+    @property
+    def child_rows(self) -> list[list[forms.BoundField]]:
+        return self._rows("child", CHILD_ROWS)
+
+    @property
+    def adult_rows(self) -> list[list[forms.BoundField]]:
+        return self._rows("adult", ADULT_ROWS)
+
+    def _filled(self, kind: str, count: int, keys: Sequence[str]) -> list[int]:
+        data = self.cleaned_data
+        return [i for i in range(count) if any(data.get(f"{kind}_{i}_{k}") for k in keys)]
+
+    def _details(self, kind: str, i: int) -> PersonDetails:
+        data = self.cleaned_data
+
+        def value(key: str) -> object:
+            return data.get(f"{kind}_{i}_{key}")
+
+        return PersonDetails(
+            given_name=str(value("given_name") or ""),
+            family_name=str(value("family_name") or ""),
+            sex=str(value("sex") or ""),
+            ethnicity=str(value("ethnicity") or ""),
+            date_of_birth=value("date_of_birth"),  # type: ignore[arg-type]
+            expected_date_of_birth=value("expected_date_of_birth"),  # type: ignore[arg-type]
+        )
+
+    def household(self) -> dict[str, object]:
+        """Keyword arguments for `people.services.household_record`, and the form rows they came from."""
+        child_rows = self._filled(
+            "child", CHILD_ROWS, ("given_name", "family_name", "date_of_birth", "expected_date_of_birth")
+        )
+        if 0 not in child_rows:
+            child_rows.insert(0, 0)  # child 1 is required: the service says what is missing
+        adult_rows = self._filled("adult", ADULT_ROWS, ("given_name", "family_name", "date_of_birth"))
+        return {
+            "address": self.cleaned_data["address"],
+            "postcode": self.cleaned_data["postcode"],
+            "children": [self._details("child", i) for i in child_rows],
+            "adults": [self._details("adult", i) for i in adult_rows],
+            "adult_relationships": [self.cleaned_data.get(f"adult_{i}_relationship", "") for i in adult_rows],
+            "rows": {"child": child_rows, "adult": adult_rows},
+        }
+
+    def contact(self) -> dict[str, object]:
+        """Keyword arguments for `intake.services.contact_record` (the form's part of them)."""
+        data = self.cleaned_data
+        return {
+            k: data[k]
+            for k in ("received_on", "referrer_name", "referrer_role", "referral_source", "concern", "urgency")
+        }
+
+
+class ContactDecisionForm(forms.Form):
+    outcome = radios("What happens next?", ContactOutcome.choices, message="Choose what happens next.")
+    reasons = text("Reasons for the decision", long=True, required=True, message="Give the reasons for the decision.")
+    decided_on = date_field("Date of the decision")
+
+
+class ReferralDecisionForm(forms.Form):
+    decision = radios(
+        "What is the response to the referral?",
+        ReferralDecision.choices,
+        message="Choose the response to the referral.",
+    )
+    reasons = text("Reasons for the decision", long=True, required=True, message="Give the reasons for the decision.")
+    decided_on = date_field("Date of the decision")
+
+
+class AllocateForm(forms.Form):
+    worker = forms.ChoiceField(label="Social worker", error_messages={"required": "Choose a social worker."})
+
+    def __init__(self, *args: object, workers: Sequence[User], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.workers = {str(w.pk): w for w in workers}
+        self.fields["worker"].choices = [("", "Choose a social worker")] + [  # type: ignore[attr-defined]
+            (pk, w.display_name) for pk, w in self.workers.items()
+        ]
+
+    def clean_worker(self) -> User:
+        return self.workers[self.cleaned_data["worker"]]

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from macpu.intake import views
+
+urlpatterns = [
+    path("contacts/new/", views.contact_create, name="contact-create"),
+    path("contacts/<int:pk>/", views.contact_detail, name="contact-detail"),
+    path("contacts/<int:pk>/decide/", views.contact_decide_view, name="contact-decide"),
+    path("referrals/<int:pk>/decide/", views.ReferralDecideView.as_view(), name="referral-decide"),
+    path("referrals/<int:pk>/allocate/", views.ReferralAllocateView.as_view(), name="referral-allocate"),
+]

@@ -1,0 +1,224 @@
+"""Front-door pages: record a contact, decide it, and the manager's referral decision and allocation.
+
+Also `ChildFormView`, the one pattern behind every simple pathway form page (casework and protection use it):
+find the record through the user's scope (404 if out of scope), parse the form, call the service with `now`
+taken here at the edge, show the service's errors beside the fields, and go back to the child's page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, ClassVar
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from django.views.decorators.http import require_http_methods
+
+from macpu.agencies.models import User
+from macpu.agencies.selectors import team_social_workers
+from macpu.intake.forms import (
+    AllocateForm,
+    ContactDecisionForm,
+    ContactForm,
+    ReferralDecisionForm,
+    add_service_errors,
+    rows_rename,
+)
+from macpu.intake.models import Contact, ContactOutcome, Referral
+from macpu.intake.services import contact_decide, contact_record, referral_allocate, referral_decide
+from macpu.people.models import Person
+from macpu.people.selectors import visible_people
+from macpu.people.services import household_record
+
+FORM_PAGE = "core/form_page.html"
+
+
+def visible_contacts(user: User) -> models.QuerySet[Contact]:
+    """Contacts about a child the user may see (the people scope filter, as a subquery)."""
+    return Contact.objects.filter(children__in=visible_people(user)).distinct()
+
+
+class ChildFormView(View):
+    """A form page about one record on a child's case. Subclasses say what the record is and which service to call.
+
+    `model` is the record the URL's pk names; `child_path` is how to reach the child from it. The record is read
+    only through the user's scope, so a record the user may not see is a 404 that shows nothing of it.
+    """
+
+    model: ClassVar[type[models.Model]]
+    child_path: ClassVar[str] = "referral__child"
+    form_class: ClassVar[type[forms.Form]]
+    title: ClassVar[str]
+    submit_text: ClassVar[str] = "Save"
+    success_message: ClassVar[str]
+    manager_only: ClassVar[bool] = False
+    template_name: ClassVar[str] = FORM_PAGE
+
+    subject: Any
+    child: Person
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if self.manager_only and not getattr(request.user, "is_manager", False):
+            raise PermissionDenied  # before anything about the case is read
+        user: User = request.user  # type: ignore[assignment]  # LoginRequiredMiddleware: always signed in here
+        scoped = self.model._default_manager.filter(**{f"{self.child_path}__in": visible_people(user)})
+        self.subject = get_object_or_404(scoped, pk=kwargs["pk"])
+        child: Any = self.subject
+        for part in self.child_path.split("__"):
+            child = getattr(child, part)
+        self.child = child
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {}
+
+    def get_form(self, data: Any = None) -> forms.Form:
+        return self.form_class(data, **self.get_form_kwargs())
+
+    def perform(self, form: Any, *, actor: User, now: datetime) -> object:
+        """Call the service with the form's cleaned data."""
+        raise NotImplementedError
+
+    def rename_error(self, key: str) -> str:
+        return key
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.render(self.get_form())
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = self.get_form(request.POST)
+        if form.is_valid():
+            try:
+                self.perform(form, actor=request.user, now=timezone.now())  # type: ignore[arg-type]
+            except ValidationError as error:
+                add_service_errors(form, error, self.rename_error)
+            else:
+                messages.success(request, self.success_message)
+                return redirect("child-detail", pk=self.child.pk)
+        return self.render(form, status=200)
+
+    def get_context(self) -> dict[str, Any]:
+        return {}
+
+    def render(self, form: forms.Form, status: int = 200) -> HttpResponse:
+        context = {
+            "form": form,
+            "title": self.title,
+            "caption": self.child.full_name,
+            "child": self.child,
+            "back_url": reverse("child-detail", args=[self.child.pk]),
+            "submit_text": self.submit_text,
+            **self.get_context(),
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+
+def contact_create(request: HttpRequest) -> HttpResponse:
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        household = form.household()
+        rows = household.pop("rows")
+        rename: Callable[[str], str] = rows_rename(rows)  # type: ignore[arg-type]
+        now = timezone.now()
+        try:
+            if request.user.team is None:  # type: ignore[union-attr]
+                raise ValidationError("You need to be a member of a team to record a contact.")
+            with transaction.atomic():
+                people = household_record(actor=request.user, now=now, **household)  # type: ignore[arg-type]
+                contact = contact_record(
+                    actor=request.user,
+                    now=now,
+                    children=people.children,
+                    household=people.household,  # type: ignore[arg-type]
+                    team=request.user.team,
+                    **form.contact(),  # type: ignore[union-attr, arg-type]
+                )
+        except ValidationError as error:
+            add_service_errors(form, error, rename)
+        else:
+            messages.success(request, "Contact recorded")
+            return redirect("contact-detail", pk=contact.pk)
+    return render(request, "intake/contact_form.html", {"form": form})
+
+
+def _contact_page(request: HttpRequest, contact: Contact, form: ContactDecisionForm | None) -> HttpResponse:
+    children = list(contact.children.order_by("family_name", "given_name"))
+    referrals = list(contact.referrals.select_related("child").order_by("child__family_name", "child__given_name"))
+    return render(
+        request,
+        "intake/contact_detail.html",
+        {
+            "contact": contact,
+            "children": children,
+            "referrals": referrals,
+            "form": form if not contact.outcome else None,
+            "is_referral": contact.outcome == ContactOutcome.REFERRAL,
+        },
+    )
+
+
+def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(
+        visible_contacts(request.user).select_related(
+            "household",
+            "team",
+            "recorded_by",  # type: ignore[arg-type]
+            "decided_by",
+        ),
+        pk=pk,
+    )
+    return _contact_page(request, contact, ContactDecisionForm())
+
+
+@require_http_methods(["GET", "POST"])
+def contact_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(visible_contacts(request.user), pk=pk)  # type: ignore[arg-type]
+    if request.method != "POST":  # the decision form lives on the contact's page
+        return redirect("contact-detail", pk=contact.pk)
+    form = ContactDecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            contact_decide(actor=request.user, now=timezone.now(), contact=contact, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Decision recorded")
+            return redirect("contact-detail", pk=contact.pk)
+    return _contact_page(request, contact, form)
+
+
+class ReferralDecideView(ChildFormView):
+    model = Referral
+    child_path = "child"
+    form_class = ReferralDecisionForm
+    title = "Decide the referral"
+    submit_text = "Save decision"
+    success_message = "Referral decision recorded"
+    manager_only = True
+
+    def perform(self, form: Any, *, actor: User, now: datetime) -> object:
+        return referral_decide(actor=actor, now=now, referral=self.subject, **form.cleaned_data)
+
+
+class ReferralAllocateView(ChildFormView):
+    model = Referral
+    child_path = "child"
+    form_class = AllocateForm
+    title = "Allocate a social worker"
+    submit_text = "Allocate"
+    success_message = "Social worker allocated"
+    manager_only = True
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {"workers": team_social_workers(self.request.user.team)}  # type: ignore[union-attr]
+
+    def perform(self, form: Any, *, actor: User, now: datetime) -> object:
+        return referral_allocate(actor=actor, now=now, referral=self.subject, worker=form.cleaned_data["worker"])

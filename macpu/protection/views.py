@@ -1,0 +1,286 @@
+"""The child's pages and work lists, and the child protection steps: strategy discussions, section 47 enquiries,
+conferences, core groups, visits and ending a plan.
+
+The child pages live here rather than in people because they show the case (stage, clocks), which sits above
+the person index. Reads go through the selectors, which take the user; form pages use `ChildFormView`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from macpu.agencies.models import User
+from macpu.agencies.selectors import conference_chairs
+from macpu.intake.forms import rows_rename
+from macpu.intake.models import Referral
+from macpu.intake.views import ChildFormView
+from macpu.people.selectors import person_search
+from macpu.protection import forms as f
+from macpu.protection import services
+from macpu.protection.models import ConferenceKind, CpPlan, S47Enquiry, S47Outcome
+from macpu.protection.selectors import ChildCase, child_case, pathway_stage, work_items
+
+CONTACT_DECISION = "contact_decision"
+
+
+# --- work lists -------------------------------------------------------------------------------------------------
+
+
+def _work_page(request: HttpRequest, scope: str) -> HttpResponse:
+    items = work_items(user=request.user, scope=scope, today=timezone.localdate())  # type: ignore[arg-type]
+    rows = [
+        {
+            "item": item,
+            "url": reverse("contact-detail", args=[item.clock.subject_id])
+            if item.clock.key == CONTACT_DECISION
+            else reverse("child-detail", args=[item.child.pk]),
+        }
+        for item in items
+    ]
+    return render(request, "work/work_list.html", {"rows": rows, "scope": scope})
+
+
+def my_work(request: HttpRequest) -> HttpResponse:
+    return _work_page(request, "mine")
+
+
+def team_work(request: HttpRequest) -> HttpResponse:
+    return _work_page(request, "team")
+
+
+# --- finding a child ------------------------------------------------------------------------------------------
+
+
+def child_search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    children = person_search(user=request.user, query=query) if query else []  # type: ignore[arg-type]
+    open_referrals = {
+        r.child_id: r
+        for r in Referral.objects.filter(child__in=[c.pk for c in children], closed_on__isnull=True).prefetch_related(
+            "cp_plans", "cin_plans", "assessments", "strategy_discussions__s47__initial_conference"
+        )
+    }
+    results = [{"child": c, "stage": pathway_stage(open_referrals.get(c.pk))} for c in children]
+    return render(request, "people/child_search.html", {"query": query, "results": results, "searched": bool(query)})
+
+
+# --- the child's page -----------------------------------------------------------------------------------------
+
+
+def _enquiries(referral: Referral | None) -> list[S47Enquiry]:
+    if referral is None:
+        return []
+    discussions = referral.strategy_discussions.all()
+    return [e for e in (getattr(d, "s47", None) for d in discussions) if e is not None]
+
+
+def next_steps(case: ChildCase, user: User) -> list[tuple[str, str]]:
+    """The actions the page offers: only the steps the case's current state allows, as (label, url)."""
+    referral = case.current
+    if referral is None or not referral.is_open:
+        return []
+    steps: list[tuple[str, str]] = []
+
+    def add(label: str, name: str, pk: int) -> None:
+        steps.append((label, reverse(name, args=[pk])))
+
+    if user.is_manager:
+        if not referral.decision:
+            add("Decide referral", "referral-decide", referral.pk)
+        add("Allocate", "referral-allocate", referral.pk)
+    if not referral.decision:
+        return steps
+
+    assessments = list(referral.assessments.all())
+    assessing = next((a for a in assessments if a.authorised_on is None), None)
+    if assessing:
+        add("Complete assessment", "assessment-complete", assessing.pk)
+    elif not assessments:
+        add("Start assessment", "assessment-start", referral.pk)
+
+    cin_plan = next((p for p in referral.cin_plans.all() if p.ended_on is None), None)
+    cp_plan = case.open_plan
+    if cin_plan:
+        add("End child in need plan", "cin-plan-end", cin_plan.pk)
+    elif cp_plan is None:
+        add("Start child in need plan", "cin-plan-start", referral.pk)
+
+    enquiries = _enquiries(referral)
+    open_enquiry = next((e for e in enquiries if not e.outcome), None)
+    awaiting_icpc = next(
+        (e for e in enquiries if e.outcome == S47Outcome.CONFERENCE and getattr(e, "initial_conference", None) is None),
+        None,
+    )
+    if open_enquiry:
+        add("Record child seen", "s47-seen", open_enquiry.pk)
+        add("Record enquiry outcome", "s47-outcome", open_enquiry.pk)
+    else:
+        add("Record strategy discussion", "strategy-create", referral.pk)
+    if awaiting_icpc:
+        add("Record initial conference", "conference-initial", awaiting_icpc.pk)
+    if cp_plan:
+        add("Record core group", "core-group-create", cp_plan.pk)
+        add("Record visit", "visit-create", cp_plan.pk)
+        add("Record review conference", "conference-review", cp_plan.pk)
+        add("End plan", "plan-end", cp_plan.pk)
+    if not (assessing or cin_plan or cp_plan or open_enquiry or awaiting_icpc):
+        add("Close case", "episode-close", referral.pk)
+    return steps
+
+
+def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = child_case(user=request.user, child_id=pk, today=timezone.localdate())  # type: ignore[arg-type]
+    if case is None:
+        raise Http404("Page not found")
+    referral = case.current
+    discussions = sorted(referral.strategy_discussions.all(), key=lambda d: d.held_on) if referral else []
+    plans = sorted(referral.cp_plans.all(), key=lambda p: p.started_on) if referral else []
+    conferences = sorted(referral.conferences.all(), key=lambda c: c.held_on) if referral else []
+    return render(
+        request,
+        "protection/child_detail.html",
+        {
+            "case": case,
+            "child": case.child,
+            "referral": referral,
+            "clocks": case.clocks,
+            "actions": next_steps(case, request.user),  # type: ignore[arg-type]
+            "assessments": sorted(referral.assessments.all(), key=lambda a: a.started_on) if referral else [],
+            "cin_plans": sorted(referral.cin_plans.all(), key=lambda p: p.started_on) if referral else [],
+            "discussions": discussions,
+            "enquiries": _enquiries(referral),
+            "conferences": conferences,
+            "plans": [
+                {
+                    "plan": p,
+                    "reviews": [c for c in conferences if c.plan_id == p.pk and c.kind == ConferenceKind.REVIEW],
+                }
+                for p in plans
+            ],
+            "previous": [r for r in case.referrals if r != referral],
+            "households": case.households,
+        },
+    )
+
+
+# --- child protection steps -----------------------------------------------------------------------------------
+
+
+class StrategyCreateView(ChildFormView):
+    model = Referral
+    child_path = "child"
+    form_class = f.StrategyDiscussionForm
+    title = "Record a strategy discussion"
+    submit_text = "Save strategy discussion"
+    success_message = "Strategy discussion recorded"
+    template_name = "protection/strategy_form.html"
+
+    rows: dict[str, list[int]]
+
+    def perform(self, form: Any, *, actor: User, now: datetime) -> object:
+        self.rows = form.rows()
+        return services.strategy_discussion_record(actor=actor, now=now, referral=self.subject, **form.service_kwargs())
+
+    def rename_error(self, key: str) -> str:
+        return "participant_0_name" if key == "participants" else rows_rename(self.rows)(key)
+
+
+class S47SeenView(ChildFormView):
+    model = S47Enquiry
+    form_class = f.S47SeenForm
+    title = "Record when the child was seen"
+    success_message = "Child seen recorded"
+
+    def perform(self, form: Any, *, actor: User, now: datetime) -> object:
+        return services.s47_child_seen(actor=actor, now=now, enquiry=self.subject, **form.cleaned_data)
+
+
+class S47OutcomeView(ChildFormView):
+    model = S47Enquiry
+    form_class = f.S47OutcomeForm
+    title = "Record the outcome of the section 47 enquiry"
+    submit_text = "Save outcome"
+    success_message = "Enquiry outcome recorded"
+
+    def perform(self, form: Any, *, actor: User, now: datetime) -> object:
+        return services.s47_complete(actor=actor, now=now, enquiry=self.subject, **form.cleaned_data)
+
+
+class ConferenceView(ChildFormView):
+    template_name = "protection/conference_form.html"
+    submit_text = "Save conference"
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {"chairs": conference_chairs(), "current_user": self.request.user}
+
+    kinds: list[str]
+
+    def service_kwargs(self, form: f.ConferenceForm) -> dict[str, Any]:
+        self.kinds = form.attending_kinds()
+        return form.service_kwargs()
+
+    def rename_error(self, key: str) -> str:
+        """The service's `attendance_2` is the third agency row filled in."""
+        index = key.removeprefix("attendance_")
+        if index.isdigit() and int(index) < len(self.kinds):
+            return f"attendance_{self.kinds[int(index)]}_name"
+        return key
+
+
+class InitialConferenceView(ConferenceView):
+    model = S47Enquiry
+    form_class = f.InitialConferenceForm
+    title = "Record the initial child protection conference"
+    success_message = "Initial conference recorded"
+
+    def perform(self, form: Any, *, actor: User, now: datetime) -> object:
+        return services.initial_conference_record(
+            actor=actor, now=now, enquiry=self.subject, **self.service_kwargs(form)
+        )
+
+
+class ReviewConferenceView(ConferenceView):
+    model = CpPlan
+    form_class = f.ReviewConferenceForm
+    title = "Record a review conference"
+    success_message = "Review conference recorded"
+
+    def perform(self, form: Any, *, actor: User, now: datetime) -> object:
+        return services.review_conference_record(actor=actor, now=now, plan=self.subject, **self.service_kwargs(form))
+
+
+class CoreGroupCreateView(ChildFormView):
+    model = CpPlan
+    form_class = f.CoreGroupForm
+    title = "Record a core group meeting"
+    success_message = "Core group meeting recorded"
+
+    def perform(self, form: Any, *, actor: User, now: datetime) -> object:
+        return services.core_group_record(actor=actor, now=now, plan=self.subject, **form.cleaned_data)
+
+
+class VisitCreateView(ChildFormView):
+    model = CpPlan
+    form_class = f.VisitForm
+    title = "Record a statutory visit"
+    success_message = "Visit recorded"
+
+    def perform(self, form: Any, *, actor: User, now: datetime) -> object:
+        return services.visit_record(actor=actor, now=now, plan=self.subject, **form.cleaned_data)
+
+
+class PlanEndView(ChildFormView):
+    model = CpPlan
+    form_class = f.PlanEndForm
+    title = "End the child protection plan"
+    submit_text = "End plan"
+    success_message = "Child protection plan ended"
+
+    def perform(self, form: Any, *, actor: User, now: datetime) -> object:
+        return services.cp_plan_end(actor=actor, now=now, plan=self.subject, **form.cleaned_data)
