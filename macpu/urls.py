@@ -2,6 +2,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("macpu.core.urls")),
+    path("api/v1/", include("macpu.api.urls")),
     path("", include("macpu.agencies.urls")),
     path("", include("macpu.protection.urls")),
     path("", include("macpu.intake.urls")),

@@ -1,0 +1,18 @@
+"""/api/v1/: every view here is exempt from Django's login redirect; DRF authenticates and answers in JSON."""
+
+from django.urls import path
+
+from macpu.api import views
+
+app_name = "api"
+
+urlpatterns = [
+    path("schema/", views.Schema.as_view(), name="schema"),
+    path("contacts/", views.ContactCreate.as_view(), name="contact-create"),
+    path("contacts/<int:pk>/", views.ContactDetail.as_view(), name="contact-detail"),
+    path("contacts/<int:pk>/decision/", views.ContactDecision.as_view(), name="contact-decision"),
+    path("referrals/", views.ReferralCreate.as_view(), name="referral-create"),
+    path("referrals/<int:pk>/decision/", views.ReferralDecision.as_view(), name="referral-decision"),
+    path("children/", views.ChildSearch.as_view(), name="child-search"),
+    path("children/<int:pk>/", views.ChildDetail.as_view(), name="child-detail"),
+]

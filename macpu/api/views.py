@@ -1,0 +1,320 @@
+"""API views: parse with a serializer, call the service (writes) or selector (reads), shape the answer.
+
+A service's ValidationError becomes ``400 {"errors": {"field": ["message"]}}``, with the service's field names
+translated to the request's (``child_0_sex`` is ``children.0.sex`` here). Anything the user cannot see, or that
+does not exist, is the same ``404 {"detail": "Not found."}``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar, cast
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework import exceptions, serializers
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView, exception_handler
+
+from macpu.agencies.models import Team, User
+from macpu.api import serializers as s
+from macpu.intake.models import Contact, Referral
+from macpu.intake.services import contact_decide, contact_record, referral_create, referral_decide
+from macpu.people.selectors import CASE_ROLES, person_get, person_search, visible_people
+from macpu.people.services import PersonDetails, household_record
+from macpu.protection.selectors import child_case
+
+NON_FIELD = "non_field_errors"
+
+NOT_FOUND = OpenApiResponse(s.DetailSerializer, description="Not found, or not visible to you: the two look alike.")
+FORBIDDEN = OpenApiResponse(s.DetailSerializer, description="Not signed in, or not allowed.")
+INVALID = OpenApiResponse(s.ErrorsSerializer, description="The request broke a rule; each message names its field.")
+
+
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error structure as one flat dict: {"children.0.sex": ["..."]}."""
+    if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            name = prefix if key == NON_FIELD and prefix else (f"{prefix}.{key}" if prefix else str(key))
+            out.update(_flatten(value, name))
+        return out
+    if isinstance(detail, list):
+        if all(isinstance(item, str) for item in detail):
+            return {prefix or NON_FIELD: [str(item) for item in detail]} if detail else {}
+        out = {}
+        for i, item in enumerate(detail):
+            out.update(_flatten(item, f"{prefix}.{i}" if prefix else str(i)))
+        return out
+    return {prefix or NON_FIELD: [str(detail)]}
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Rule breaks and unparseable input answer 400 with {"errors": ...}; the rest as DRF answers them."""
+    if isinstance(exc, DjangoValidationError):
+        view = context["view"]
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD: exc.messages}
+        return Response({"errors": {view.request_field(key): messages for key, messages in errors.items()}}, 400)
+    if isinstance(exc, exceptions.ValidationError | exceptions.ParseError):
+        return Response({"errors": _flatten(exc.detail)}, 400)
+    return exception_handler(exc, context)
+
+
+class DrfAuthenticates:
+    """DRF authenticates API requests itself and answers 401/403 in JSON, so Django's login redirect is off."""
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        return login_not_required(super().as_view(**initkwargs))  # type: ignore[misc]
+
+
+class Schema(DrfAuthenticates, SpectacularAPIView):
+    """The OpenAPI 3 schema, for signed-in users and partner systems."""
+
+    permission_classes = (IsAuthenticated,)
+
+
+class ApiView(DrfAuthenticates, APIView):
+    """JSON in, JSON out, signed-in users only."""
+
+    permission_classes = (IsAuthenticated,)
+    parser_classes = (JSONParser,)
+    renderer_classes = (JSONRenderer,)
+    # A service's field name -> the request's: exact names, then patterns (re.sub replacements).
+    service_fields: ClassVar[dict[str, str]] = {}
+    service_field_patterns: tuple[tuple[str, str], ...] = ()
+
+    def get_exception_handler(self) -> Any:
+        return api_exception_handler
+
+    @classmethod
+    def request_field(cls, name: str) -> str:
+        if name in cls.service_fields:
+            return cls.service_fields[name]
+        for pattern, replacement in cls.service_field_patterns:
+            if re.fullmatch(pattern, name):
+                return re.sub(pattern, replacement, name)
+        return name
+
+    def parse(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    @property
+    def actor(self) -> User:
+        """The signed-in user (IsAuthenticated has let only them through)."""
+        return cast(User, self.request.user)
+
+    def recording_team(self) -> Team:
+        """The team a new contact or referral belongs to: the user's own, if they work cases in one.
+
+        The services do not check this yet; without it a user outside the unit's case roles could record a
+        contact they then cannot see, and a user in no team would reach the database without a team.
+        """
+        team = self.actor.team
+        if self.actor.role not in CASE_ROLES or team is None:
+            raise exceptions.PermissionDenied("Only unit staff in a team can record contacts and referrals.")
+        return team
+
+
+# Reads of contacts and referrals for one user. They belong in macpu/intake/selectors.py (which does not exist
+# yet); until then they scope through people.selectors.visible_people, the one scope filter.
+
+
+def _contact_for(user: User, contact_id: int) -> Contact:
+    contact = (
+        Contact.objects.filter(pk=contact_id)
+        .filter(Exists(visible_people(user).filter(contacts=OuterRef("pk"))))
+        .select_related("household", "team")
+        .prefetch_related("children", "referrals")
+        .first()
+    )
+    if contact is None:
+        raise exceptions.NotFound()
+    return contact
+
+
+def _referral_for(user: User, referral_id: int) -> Referral:
+    referral = (
+        Referral.objects.filter(pk=referral_id, child__in=visible_people(user))
+        .select_related("team", "allocated_worker")
+        .first()
+    )
+    if referral is None:
+        raise exceptions.NotFound()
+    return referral
+
+
+def _person(data: dict[str, Any]) -> PersonDetails:
+    return PersonDetails(
+        given_name=data["given_name"],
+        family_name=data["family_name"],
+        sex=data["sex"],
+        date_of_birth=data["date_of_birth"],
+        expected_date_of_birth=data["expected_date_of_birth"],
+        ethnicity=data["ethnicity"] or "",
+    )
+
+
+class ContactCreate(ApiView):
+    service_field_patterns = ((r"child_(\d+)_(\w+)", r"children.\1.\2"), (r"adult_(\d+)_(\w+)", r"adults.\1.\2"))
+
+    @extend_schema(
+        operation_id="contact_create",
+        summary="Record a contact with its household",
+        description="Records the household (its children, its adults and how each adult is related to the "
+        "children) and the contact about the children, together or not at all. The contact belongs to your team.",
+        request=s.ContactCreateSerializer,
+        responses={201: s.ContactSerializer, 400: INVALID, 403: FORBIDDEN},
+    )
+    def post(self, request: Request) -> Response:
+        team = self.recording_team()
+        data = self.parse(s.ContactCreateSerializer)
+        now = timezone.now()
+        adults = data["adults"]
+        with transaction.atomic():
+            people = household_record(
+                actor=self.actor,
+                now=now,
+                address=data["address"],
+                postcode=data["postcode"],
+                children=[_person(c) for c in data["children"]],
+                adults=[_person(a) for a in adults],
+                adult_relationships=[a["relationship"] for a in adults],
+            )
+            contact = contact_record(
+                actor=self.actor,
+                now=now,
+                children=people.children,
+                household=people.household,
+                received_on=data["received_on"],
+                referrer_name=data["referrer_name"],
+                referrer_role=data["referrer_role"],
+                referral_source=data["referral_source"],
+                concern=data["concern"],
+                urgency=data["urgency"],
+                team=team,
+            )
+        return Response(s.ContactSerializer(_contact_for(self.actor, contact.pk)).data, status=201)
+
+
+class ContactDetail(ApiView):
+    @extend_schema(
+        operation_id="contact_get",
+        summary="A contact",
+        responses={200: s.ContactSerializer, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(s.ContactSerializer(_contact_for(self.actor, pk)).data)
+
+
+class ContactDecision(ApiView):
+    @extend_schema(
+        operation_id="contact_decide",
+        summary="Decide what happens after a contact",
+        description="A decision to refer opens a referral for each child; their ids are in `referral_ids`.",
+        request=s.ContactDecisionSerializer,
+        responses={200: s.ContactSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        contact = _contact_for(self.actor, pk)
+        data = self.parse(s.ContactDecisionSerializer)
+        contact_decide(
+            actor=self.actor,
+            now=timezone.now(),
+            contact=contact,
+            outcome=data["outcome"],
+            reasons=data["reasons"],
+            decided_on=data["decided_on"],
+        )
+        return Response(s.ContactSerializer(_contact_for(self.actor, pk)).data)
+
+
+class ReferralCreate(ApiView):
+    service_fields: ClassVar[dict[str, str]] = {"child": "child_id"}
+
+    @extend_schema(
+        operation_id="referral_create",
+        summary="Record a referral received directly",
+        description="For a child already known to the unit. The referral belongs to your team.",
+        request=s.ReferralCreateSerializer,
+        responses={201: s.ReferralSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
+    def post(self, request: Request) -> Response:
+        team = self.recording_team()
+        data = self.parse(s.ReferralCreateSerializer)
+        child = person_get(user=self.actor, person_id=data["child_id"])
+        if child is None:
+            raise exceptions.NotFound()
+        referral = referral_create(
+            actor=self.actor,
+            now=timezone.now(),
+            child=child,
+            received_on=data["received_on"],
+            source=data["source"],
+            team=team,
+        )
+        return Response(s.ReferralSerializer(_referral_for(self.actor, referral.pk)).data, status=201)
+
+
+class ReferralDecision(ApiView):
+    @extend_schema(
+        operation_id="referral_decide",
+        summary="A manager's decision on a referral",
+        description="No further action closes the episode on the decision date.",
+        request=s.ReferralDecisionSerializer,
+        responses={200: s.ReferralSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        referral = _referral_for(self.actor, pk)
+        data = self.parse(s.ReferralDecisionSerializer)
+        referral_decide(
+            actor=self.actor,
+            now=timezone.now(),
+            referral=referral,
+            decision=data["decision"],
+            reasons=data["reasons"],
+            decided_on=data["decided_on"],
+        )
+        return Response(s.ReferralSerializer(_referral_for(self.actor, pk)).data)
+
+
+class ChildSearch(ApiView):
+    @extend_schema(
+        operation_id="child_search",
+        summary="Find children",
+        parameters=[
+            OpenApiParameter(
+                "q",
+                str,
+                description="Name, date of birth (31/12/2019), identifier (MAC0000123), NHS number or UPN.",
+            )
+        ],
+        responses={200: s.ChildSearchSerializer, 403: FORBIDDEN},
+    )
+    def get(self, request: Request) -> Response:
+        people = person_search(user=self.actor, query=request.query_params.get("q", ""))
+        return Response(s.ChildSearchSerializer({"results": people}).data)
+
+
+class ChildDetail(ApiView):
+    @extend_schema(
+        operation_id="child_case",
+        summary="A child's case: where they are on the pathway, their clocks, every referral",
+        responses={200: s.ChildCaseSerializer, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        case = child_case(user=self.actor, child_id=pk, today=timezone.localdate(timezone.now()))
+        if case is None:
+            raise exceptions.NotFound()
+        return Response(s.ChildCaseSerializer(case).data)
