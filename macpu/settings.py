@@ -25,8 +25,11 @@ ALLOWED_HOSTS = os.environ.get("MACPU_ALLOWED_HOSTS", "127.0.0.1,localhost").spl
 def _database(url: str) -> dict[str, object]:
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": parsed.path or BASE_DIR / "var" / "macpu.sqlite3",
-                "OPTIONS": {"transaction_mode": "IMMEDIATE"}}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": parsed.path or BASE_DIR / "var" / "macpu.sqlite3",
+            "OPTIONS": {"transaction_mode": "IMMEDIATE"},
+        }
     if parsed.scheme in {"postgres", "postgresql"}:
         return {
             "ENGINE": "django.db.backends.postgresql",
@@ -62,6 +65,7 @@ INSTALLED_APPS = [
     "macpu.intake",
     "macpu.casework",
     "macpu.protection",
+    "macpu.demo",
 ]
 
 MIDDLEWARE = [
