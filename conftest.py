@@ -40,3 +40,9 @@ def chair(team):
         team=None,
         agency=team.agency,
     )
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests sign in many users: a deliberately slow hasher would only slow the suite."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

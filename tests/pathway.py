@@ -27,6 +27,25 @@ from __future__ import annotations
 
 import datetime as dt
 
+from macpu.casework.services import assessment_complete, assessment_start
+from macpu.intake.models import ContactOutcome, ReferralDecision
+from macpu.intake.services import contact_decide, contact_record, referral_allocate, referral_decide
+from macpu.people.services import PersonDetails, household_record
+from macpu.protection.models import ConferenceDecision, ParticipantAgency, S47Outcome, StrategyDecision
+from macpu.protection.services import (
+    Action,
+    Attendance,
+    Participant,
+    core_group_record,
+    initial_conference_record,
+    review_conference_record,
+    s47_child_seen,
+    s47_complete,
+    strategy_discussion_record,
+    visit_record,
+)
+from tests.factories import aware
+
 D = dt.date
 
 EXPECTED_CLOCKS = {
@@ -39,3 +58,142 @@ EXPECTED_CLOCKS = {
     "statutory_visit": (D(2027, 4, 9), None, "overdue"),
 }
 TODAY = D(2027, 4, 16)
+
+
+ATTENDANCE = [
+    Attendance(agency_kind=ParticipantAgency.SOCIAL_CARE, name="Sam Worker", attended=True, report_submitted=True),
+    Attendance(agency_kind=ParticipantAgency.POLICE, name="PC Lee", attended=True, report_submitted=True),
+    Attendance(agency_kind=ParticipantAgency.HEALTH, name="Health visitor", attended=False, report_submitted=True),
+]
+
+
+def run_pathway(*, social_worker, manager, chair, team):
+    """The journey through the services: Ava to her first review; her brother Leo's referral left undecided."""
+    people = household_record(
+        actor=social_worker,
+        now=aware(2026, 12, 23),
+        address="1 Example Road, Demo Town",
+        postcode="ZZ1 1ZZ",
+        children=[
+            PersonDetails(given_name="Ava", family_name="Example", sex="F", date_of_birth=D(2021, 3, 2)),
+            PersonDetails(given_name="Leo", family_name="Example", sex="M", date_of_birth=D(2023, 7, 9)),
+        ],
+        adults=[PersonDetails(given_name="Jo", family_name="Example", sex="F")],
+        adult_relationships=["parent"],
+    )
+    contact = contact_record(
+        actor=social_worker,
+        now=aware(2026, 12, 23),
+        children=people.children,
+        household=people.household,
+        received_on=D(2026, 12, 23),
+        referrer_name="Ms Head",
+        referrer_role="Headteacher",
+        referral_source="2A",
+        concern="Ava came to school with bruising to her arm and said her mum's boyfriend hurt her.",
+        urgency="same_day",
+        team=team,
+    )
+    referrals = contact_decide(
+        actor=social_worker,
+        now=aware(2026, 12, 24),
+        contact=contact,
+        outcome=ContactOutcome.REFERRAL,
+        reasons="Possible physical abuse.",
+        decided_on=D(2026, 12, 24),
+    )
+    ava = referrals[0]
+    referral_decide(
+        actor=manager,
+        now=aware(2026, 12, 29),
+        referral=ava,
+        decision=ReferralDecision.STRATEGY_DISCUSSION,
+        reasons="Reasonable cause to suspect significant harm.",
+        decided_on=D(2026, 12, 29),
+    )
+    referral_allocate(actor=manager, now=aware(2026, 12, 29), referral=ava, worker=social_worker)
+    after_the_referral_decision(ava, social_worker=social_worker, manager=manager, chair=chair)
+    return people.children[0], people.children[1]
+
+
+def after_the_referral_decision(ava, *, social_worker, manager, chair):
+    """From the strategy discussion on Tue 29 Dec 2026 to the first review on Thu 15 Apr 2027."""
+    discussion = strategy_discussion_record(
+        actor=social_worker,
+        now=aware(2026, 12, 29),
+        referral=ava,
+        held_on=D(2026, 12, 29),
+        participants=[
+            Participant(name="Sam Worker", agency_kind="social_care", view="Injury needs explaining."),
+            Participant(name="PC Lee", agency_kind="police", view="Joint visit today."),
+            Participant(name="Dr Shah", agency_kind="health", view="Child protection medical needed."),
+        ],
+        decision=StrategyDecision.S47_JOINT,
+        actions=[Action(action="Child protection medical", owner="Dr Shah", due_on=D(2026, 12, 30))],
+    )
+    enquiry = discussion.s47
+    s47_child_seen(
+        actor=social_worker, now=aware(2026, 12, 29), enquiry=enquiry, seen_on=D(2026, 12, 29), seen_alone=True
+    )
+    assessment = assessment_start(
+        actor=social_worker, now=aware(2026, 12, 29), referral=ava, started_on=D(2026, 12, 29)
+    )
+    s47_complete(
+        actor=social_worker,
+        now=aware(2027, 1, 8),
+        enquiry=enquiry,
+        outcome=S47Outcome.CONFERENCE,
+        completed_on=D(2027, 1, 8),
+    )
+    conference = initial_conference_record(
+        actor=chair,
+        now=aware(2027, 1, 18),
+        enquiry=enquiry,
+        held_on=D(2027, 1, 18),
+        chair=chair,
+        family_attended=True,
+        child_views="Ava said she wants to feel safe at home.",
+        decision=ConferenceDecision.PLAN,
+        category="PHY",
+        outline_plan="Safety plan; no unsupervised contact with mum's partner.",
+        attendance=ATTENDANCE,
+    )
+    plan = conference.plan
+    core_group_record(actor=social_worker, now=aware(2027, 1, 27), plan=plan, held_on=D(2027, 1, 27))
+    visit_record(
+        actor=social_worker,
+        now=aware(2027, 2, 1),
+        plan=plan,
+        visited_on=D(2027, 2, 1),
+        child_seen=True,
+        child_seen_alone=True,
+    )
+    assessment_complete(
+        actor=manager,
+        now=aware(2027, 2, 26),
+        assessment=assessment,
+        authorised_on=D(2027, 2, 26),
+        factors=["18C", "3B"],
+        outcome="protection",
+        primary_need="N1",
+    )
+    visit_record(
+        actor=social_worker,
+        now=aware(2027, 3, 25),
+        plan=plan,
+        visited_on=D(2027, 3, 25),
+        child_seen=True,
+        child_seen_alone=False,
+    )
+    review_conference_record(
+        actor=chair,
+        now=aware(2027, 4, 15),
+        plan=plan,
+        held_on=D(2027, 4, 15),
+        chair=chair,
+        family_attended=True,
+        child_views="Ava says things are better.",
+        decision=ConferenceDecision.CONTINUE,
+        category="PHY",
+        attendance=ATTENDANCE,
+    )

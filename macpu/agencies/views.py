@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from macpu.agencies.models import LocalAuthority, Role
 from macpu.agencies.selectors import local_authority
 from macpu.agencies.services import LOCAL_SETTINGS, local_settings_update
+from macpu.core.forms import add_service_errors
 
 
 class LocalSettingsForm(forms.ModelForm):
@@ -27,9 +28,7 @@ def local_settings(request: HttpRequest) -> HttpResponse:
         try:
             local_settings_update(actor=request.user, changes={f: form.cleaned_data[f] for f in LOCAL_SETTINGS})
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                for message in errors:
-                    form.add_error(None if field == "__all__" else field, message)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Local settings saved")
             return redirect("local-settings")

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import copy
 import datetime
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
 from django.http import HttpRequest
@@ -195,3 +196,17 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].error_messages["required"] = "Enter your username."
         self.fields["password"].error_messages["required"] = "Enter your password."
         self.fields["username"].widget.attrs.update({"spellcheck": "false"})
+
+
+def add_service_errors(form: forms.Form, error: ValidationError, rename: Callable[[str], str] | None = None) -> None:
+    """Show a service's ValidationError on the form: each message beside the field its key names.
+
+    `rename` turns a service key into a form field name (for rows, where the service counts only the rows
+    filled in). Keys that name no field become errors for the whole form.
+    """
+    items = error.message_dict.items() if hasattr(error, "error_dict") else [(NON_FIELD_ERRORS, error.messages)]
+    for key, messages in items:
+        name = rename(key) if rename else key
+        field = name if name in form.fields else None
+        for message in messages:
+            form.add_error(field, message)

@@ -1,8 +1,7 @@
 """Forms for the front door: the one-page contact, the contact decision, the referral decision and allocation.
 
 Also the small building blocks every pathway form shares (intake is the lowest app with pages, so casework and
-protection import them from here): GOV.UK date, radios and yes/no fields, and `add_service_errors`, which shows a
-service's ValidationError beside the fields it names. Forms only parse; the services hold the rules.
+protection import them from here): GOV.UK date, radios and yes/no fields. Forms only parse; the services hold the rules.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from macpu.agencies.models import User
 from macpu.core.codes import Ethnicity, ReferralSource, Sex
@@ -78,20 +76,6 @@ def text(
         widget=widget,
         error_messages={"required": message or f"Enter {label[0].lower()}{label[1:]}."},
     )
-
-
-def add_service_errors(form: forms.Form, error: ValidationError, rename: Callable[[str], str] | None = None) -> None:
-    """Show a service's ValidationError on the form: each message beside the field its key names.
-
-    `rename` turns a service key into a form field name (for rows, where the service counts only the rows
-    filled in). Keys that name no field become errors for the whole form.
-    """
-    items = error.message_dict.items() if hasattr(error, "error_dict") else [(NON_FIELD_ERRORS, error.messages)]
-    for key, messages in items:
-        name = rename(key) if rename else key
-        field = name if name in form.fields else None
-        for message in messages:
-            form.add_error(field, message)
 
 
 def rows_rename(prefixes: Mapping[str, Sequence[int]]) -> Callable[[str], str]:

@@ -24,12 +24,12 @@ from django.views.decorators.http import require_http_methods
 
 from macpu.agencies.models import User
 from macpu.agencies.selectors import team_social_workers
+from macpu.core.forms import add_service_errors
 from macpu.intake.forms import (
     AllocateForm,
     ContactDecisionForm,
     ContactForm,
     ReferralDecisionForm,
-    add_service_errors,
     rows_rename,
 )
 from macpu.intake.models import Contact, ContactOutcome, Referral

@@ -1,0 +1,75 @@
+"""The local settings page: an administrator changes the clocks' local choices in the product, without code."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from macpu.agencies.models import LocalAuthority, Role
+from macpu.protection.selectors import child_case
+from tests.factories import UserFactory
+from tests.pathway import TODAY, D, run_pathway
+
+FORM = {
+    "name": "Demo Borough Council",
+    "code": "999",
+    "visit_frequency_working_days": "10",
+    "contact_decision_working_days": "1",
+    "due_soon_working_days": "2",
+    "start_day_counts": "on",
+}
+
+
+@pytest.fixture
+def administrator(team):
+    return UserFactory(username="admin", role=Role.ADMINISTRATOR, team=None, agency=team.agency)
+
+
+def visit_clock(user, child):
+    return next(c for c in child_case(user=user, child_id=child.pk, today=TODAY).clocks if c.key == "statutory_visit")
+
+
+@pytest.mark.django_db
+def test_an_administrator_changes_the_visit_frequency_and_every_visit_clock_follows(
+    client, local_authority, administrator, social_worker, manager, chair, team
+):
+    ava, _ = run_pathway(social_worker=social_worker, manager=manager, chair=chair, team=team)
+    assert visit_clock(social_worker, ava).due_on == D(2027, 4, 9)  # 10 working days from Thu 25 Mar 2027
+    client.force_login(administrator)
+
+    page = client.get(reverse("local-settings"))
+    response = client.post(reverse("local-settings"), {**FORM, "visit_frequency_working_days": "5"}, follow=True)
+
+    assert 'name="visit_frequency_working_days"' in page.content.decode()
+    assert "Local settings saved" in response.content.decode()
+    assert LocalAuthority.objects.get().visit_frequency_working_days == 5
+    # 5 working days from Thu 25 Mar 2027: 25 (1), Good Friday and Easter Monday, 30 Mar-2 Apr (2-5).
+    assert visit_clock(social_worker, ava).due_on == D(2027, 4, 2)
+
+
+@pytest.mark.django_db
+def test_a_setting_out_of_range_is_refused_naming_the_field_and_nothing_changes(client, local_authority, administrator):
+    client.force_login(administrator)
+
+    response = client.post(reverse("local-settings"), {**FORM, "visit_frequency_working_days": "0", "code": "99"})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in body
+    assert 'href="#id_visit_frequency_working_days"' in body and 'href="#id_code"' in body
+    assert "Enter the 3-digit DfE code." in body
+    assert LocalAuthority.objects.values_list("visit_frequency_working_days", "code").get() == (10, "999")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [r for r in Role if r != Role.ADMINISTRATOR])
+def test_nobody_but_an_administrator_sees_or_changes_the_settings(client, local_authority, team, role):
+    client.force_login(UserFactory(role=role, team=team, agency=team.agency))
+
+    page = client.get(reverse("local-settings"))
+    change = client.post(reverse("local-settings"), {**FORM, "visit_frequency_working_days": "30"})
+
+    assert (page.status_code, change.status_code) == (403, 403)
+    for body in (page.content.decode(), change.content.decode()):
+        assert "visit_frequency_working_days" not in body and "Demo Borough Council" not in body
+    assert LocalAuthority.objects.get().visit_frequency_working_days == 10
