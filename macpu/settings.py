@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "macpu.core.context_processors.navigation",
             ],
         },
     }
@@ -101,7 +102,7 @@ FORM_RENDERER = "macpu.core.forms.GovukFormRenderer"
 
 AUTH_USER_MODEL = "agencies.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "my-work"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -58,8 +58,18 @@ def test_the_right_password_signs_in_and_redirects_to_the_users_work(client, use
     response = client.post(reverse("login"), {"username": "sam", "password": PASSWORD})
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("my-work")
     assert response.wsgi_request.user == user
+    assert client.get(response["Location"])["Location"] == reverse("my-work")
+
+
+def test_an_administrator_lands_on_the_local_settings_and_is_offered_no_case_pages(client, db):
+    get_user_model().objects.create_user(username="ada", password=PASSWORD, role="administrator")
+    response = client.post(reverse("login"), {"username": "ada", "password": PASSWORD}, follow=True)
+
+    html = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("local-settings")
+    assert f'href="{reverse("local-settings")}" aria-current="page"' in html
+    assert reverse("my-work") not in html and reverse("contact-create") not in html
 
 
 def test_a_signed_in_page_shows_the_navigation_the_user_and_a_sign_out_button(client, user):
@@ -68,6 +78,9 @@ def test_a_signed_in_page_shows_the_navigation_the_user_and_a_sign_out_button(cl
     html = client.get(reverse("login"), follow=True).content.decode()  # signed in: the login page sends you on
 
     assert "govuk-service-navigation__list" in html
+    assert f'href="{reverse("my-work")}" aria-current="page"' in html
+    assert f'href="{reverse("contact-create")}">New contact</a>' in html
+    assert reverse("local-settings") not in html
     assert "Sam Worker" in html and "(Social worker)" in html
     assert f'action="{reverse("logout")}"' in html
     assert ">Sign out</button>" in html

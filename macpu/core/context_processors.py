@@ -1,0 +1,29 @@
+"""What every page needs: the service navigation for the signed-in user's role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from macpu.agencies.models import Role
+
+CASE_LINKS = (("My work", "my-work"), ("Team's work", "team-work"), ("Find a child", "child-search"))
+ADMINISTRATOR_LINKS = (("Local settings", "local-settings"),)
+
+
+@dataclass(frozen=True)
+class NavigationLink:
+    label: str
+    url: str
+    current: bool
+
+
+def navigation(request: HttpRequest) -> dict[str, list[NavigationLink]]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"navigation": []}
+    links = ADMINISTRATOR_LINKS if user.role == Role.ADMINISTRATOR else (*CASE_LINKS, ("New contact", "contact-create"))
+    current = request.resolver_match.url_name if request.resolver_match else None
+    return {"navigation": [NavigationLink(label, reverse(name), name == current) for label, name in links]}
