@@ -10,7 +10,8 @@ authority counts the start day as day 1 (the DfE convention), the default.
     assessment                45 WD from Thu 24 Dec: 24 Dec (1), 29-31 Dec (2-4), 4-8 Jan (5-9),
                               11-15 (10-14), 18-22 (15-19), 25-29 (20-24), 1-5 Feb (25-29), 8-12 (30-34),
                               15-19 (35-39), 22-26 (40-44), Mon 1 Mar (45)        -> due Mon 1 Mar 2027
-    strategy discussion       Tue 29 Dec 2026: the s47 starts that day
+    strategy discussion       decided by the manager Tue 29 Dec 2026; within 1 WD (local), Tue 29 Dec is day 1
+                              -> due Tue 29 Dec 2026; held that day, the s47 starting with it -> met
     initial conference        15 WD from Tue 29 Dec: 29-31 Dec (1-3), 4-8 Jan (4-8), 11-15 (9-13),
                               18 (14), Tue 19 Jan (15)                             -> due Tue 19 Jan 2027
                               held Mon 18 Jan 2027                                 -> met
@@ -51,6 +52,7 @@ D = dt.date
 EXPECTED_CLOCKS = {
     "referral_decision": (D(2026, 12, 24), D(2026, 12, 29), "met_late"),
     "assessment": (D(2027, 3, 1), D(2027, 2, 26), "met"),
+    "strategy_discussion": (D(2026, 12, 29), D(2026, 12, 29), "met"),
     "initial_conference": (D(2027, 1, 19), D(2027, 1, 18), "met"),
     "first_core_group": (D(2027, 1, 29), D(2027, 1, 27), "met"),
     "first_review_conference": (D(2027, 4, 18), D(2027, 4, 15), "met"),

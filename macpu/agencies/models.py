@@ -84,6 +84,11 @@ class LocalAuthority(models.Model):
     contact_decision_working_days = models.PositiveSmallIntegerField(
         "Contacts: working days to decide", default=1, validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
+    strategy_discussion_working_days = models.PositiveSmallIntegerField(
+        "Strategy discussions: working days from the decision to hold one",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+    )
     due_soon_working_days = models.PositiveSmallIntegerField(
         "Show as due soon this many working days before",
         default=2,
@@ -99,6 +104,9 @@ class LocalAuthority(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(contact_decision_working_days__gte=1), name="contact_decision_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(strategy_discussion_working_days__gte=1), name="strategy_discussion_positive"
             ),
         ]
 

@@ -18,6 +18,7 @@ def local_policy() -> LocalPolicy:
     return LocalPolicy(
         visit_frequency_working_days=la.visit_frequency_working_days,
         contact_decision_working_days=la.contact_decision_working_days,
+        strategy_discussion_working_days=la.strategy_discussion_working_days,
         due_soon_working_days=la.due_soon_working_days,
         start_day_counts=la.start_day_counts,
     )

@@ -10,6 +10,7 @@ LOCAL_SETTINGS = (
     "code",
     "visit_frequency_working_days",
     "contact_decision_working_days",
+    "strategy_discussion_working_days",
     "due_soon_working_days",
     "start_day_counts",
 )

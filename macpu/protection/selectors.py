@@ -51,7 +51,12 @@ def referral_clocks(referral: Referral, *, today: date) -> list[Clock]:
                     referral.received_on, min(authorised) if authorised else None, subject_id=referral.pk, **kw
                 )
             )
-    for discussion in sorted(referral.strategy_discussions.all(), key=lambda d: d.held_on):
+    discussions = sorted(referral.strategy_discussions.all(), key=lambda d: d.held_on)
+    if referral.decision == ReferralDecision.STRATEGY_DISCUSSION and referral.decided_on:
+        held_on = discussions[0].held_on if discussions else None
+        if referral.is_open or held_on:
+            clocks.append(c.strategy_discussion(referral.decided_on, held_on, subject_id=referral.pk, **kw))
+    for discussion in discussions:
         enquiry = getattr(discussion, "s47", None)
         if enquiry is None:
             continue

@@ -48,6 +48,7 @@ class LocalPolicy:
 
     visit_frequency_working_days: int = 10
     contact_decision_working_days: int = 1
+    strategy_discussion_working_days: int = 1
     due_soon_working_days: int = 2
     start_day_counts: bool = True
 
@@ -175,6 +176,30 @@ def referral_decision(
         received_on,
         REFERRAL_DECISION_WORKING_DAYS,
         decided_on,
+        calendar=calendar,
+        policy=policy,
+        today=today,
+        subject_id=subject_id,
+    )
+
+
+def strategy_discussion(
+    decided_on: date,
+    held_on: date | None,
+    *,
+    calendar: WorkingDayCalendar,
+    policy: LocalPolicy,
+    today: date,
+    subject_id: int | None = None,
+) -> Clock:
+    """A strategy discussion, once a manager has decided one is needed: "as soon as possible", so a local number
+    of working days (``policy.strategy_discussion_working_days``) from that decision."""
+    return _working_day_clock(
+        "strategy_discussion",
+        "Strategy discussion",
+        decided_on,
+        policy.strategy_discussion_working_days,
+        held_on,
         calendar=calendar,
         policy=policy,
         today=today,

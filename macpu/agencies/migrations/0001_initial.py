@@ -37,12 +37,13 @@ class Migration(migrations.Migration):
                 ('code', models.CharField(max_length=3, validators=[django.core.validators.RegexValidator('^\\d{3}$', 'Enter the 3-digit DfE code.')], verbose_name='Local authority code')),
                 ('visit_frequency_working_days', models.PositiveSmallIntegerField(default=10, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(60)], verbose_name='Statutory visits: working days between visits')),
                 ('contact_decision_working_days', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='Contacts: working days to decide')),
+                ('strategy_discussion_working_days', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='Strategy discussions: working days from the decision to hold one')),
                 ('due_soon_working_days', models.PositiveSmallIntegerField(default=2, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(20)], verbose_name='Show as due soon this many working days before')),
                 ('start_day_counts', models.BooleanField(default=True, verbose_name='Count the start day as day 1 (the DfE census convention)')),
             ],
             options={
                 'verbose_name_plural': 'local authority',
-                'constraints': [models.CheckConstraint(condition=models.Q(('visit_frequency_working_days__gte', 1)), name='visit_frequency_positive'), models.CheckConstraint(condition=models.Q(('contact_decision_working_days__gte', 1)), name='contact_decision_positive')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('visit_frequency_working_days__gte', 1)), name='visit_frequency_positive'), models.CheckConstraint(condition=models.Q(('contact_decision_working_days__gte', 1)), name='contact_decision_positive'), models.CheckConstraint(condition=models.Q(('strategy_discussion_working_days__gte', 1)), name='strategy_discussion_positive')],
             },
         ),
         migrations.CreateModel(

@@ -15,6 +15,7 @@ FORM = {
     "code": "999",
     "visit_frequency_working_days": "10",
     "contact_decision_working_days": "1",
+    "strategy_discussion_working_days": "1",
     "due_soon_working_days": "2",
     "start_day_counts": "on",
 }

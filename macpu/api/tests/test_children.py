@@ -36,6 +36,8 @@ def test_a_contact_becomes_a_referral_and_the_childs_case_shows_its_stage_and_ha
                          29 Jun-3 Jul (26-30), 6-10 Jul (31-35), 13-17 (36-40), 20-24 (41-45)
                                                                              -> due Fri 24 Jul 2026
                          (without the bank holiday it would be Thu 23 Jul)
+    strategy discussion  decided Fri 22 May; within 1 WD (local), Fri 22 May is day 1 -> due Fri 22 May;
+                         none held by Tue 26 May                              -> overdue
     """
     with frozen(2026, 5, 21, 10):
         contact = sw_api.post("/api/v1/contacts/", contact_body(received_on="2026-05-21"), format="json").json()
@@ -83,6 +85,14 @@ def test_a_contact_becomes_a_referral_and_the_childs_case_shows_its_stage_and_ha
             "met_on": None,
             "status": "due",
             "status_label": "Due",
+        },        {
+            "key": "strategy_discussion",
+            "label": "Strategy discussion",
+            "started_on": "2026-05-22",
+            "due_on": "2026-05-22",
+            "met_on": None,
+            "status": "overdue",
+            "status_label": "Overdue",
         },
     ]
     [referral] = case["referrals"]
@@ -130,6 +140,7 @@ def ava_on_a_plan(local_authority, contact, social_worker, manager, chair):
         participants=[
             Participant(name="Sam Worker", agency_kind="social_care", role="Social worker"),
             Participant(name="PC Lee", agency_kind="police"),
+            Participant(name="Dr Shah", agency_kind="health", role="Paediatrician"),
         ],
     )
     s47_child_seen(
@@ -179,6 +190,8 @@ def ava_on_a_plan(local_authority, contact, social_worker, manager, chair):
 def test_the_childs_case_carries_the_whole_pathway_with_codes_and_labels(sw_api, ava_on_a_plan):
     """Clocks on Mon 29 Jun 2026 (start day is day 1):
 
+    strategy discussion  decided Fri 22 May, due that day (1 WD, local); held Tue 26 May   -> met late
+
     initial conference   15 WD from the discussion, Tue 26 May: 26-29 May (1-4), 1-5 Jun (5-9), 8-12 (10-14),
                          Mon 15 Jun (15)                                    -> due Mon 15 Jun; held that day: met
     first core group     10 WD from Mon 15 Jun: 15-19 (1-5), 22-26 (6-10)   -> due Fri 26 Jun; held Wed 24 Jun: met
@@ -196,6 +209,7 @@ def test_the_childs_case_carries_the_whole_pathway_with_codes_and_labels(sw_api,
     assert [(c["key"], c["due_on"], c["met_on"], c["status"]) for c in case["clocks"]] == [
         ("referral_decision", "2026-05-22", "2026-05-22", "met"),
         ("assessment", "2026-07-24", None, "due"),
+        ("strategy_discussion", "2026-05-22", "2026-05-26", "met_late"),
         ("initial_conference", "2026-06-15", "2026-06-15", "met"),
         ("first_core_group", "2026-06-26", "2026-06-24", "met"),
         ("first_review_conference", "2026-09-15", None, "due"),
@@ -228,6 +242,7 @@ def test_the_childs_case_carries_the_whole_pathway_with_codes_and_labels(sw_api,
                     "agency_kind_label": "Children's social care",
                 },
                 {"name": "PC Lee", "role": "", "agency_kind": "police", "agency_kind_label": "Police"},
+                {"name": "Dr Shah", "role": "Paediatrician", "agency_kind": "health", "agency_kind_label": "Health"},
             ],
             "s47": {
                 "id": discussion.s47.pk,

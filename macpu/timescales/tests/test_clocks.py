@@ -13,6 +13,7 @@ from macpu.timescales.clocks import (
     referral_decision,
     review_conferences,
     statutory_visit,
+    strategy_discussion,
 )
 
 CALENDAR = WorkingDayCalendar()
@@ -101,6 +102,22 @@ def test_a_contact_decision_follows_the_local_number_of_working_days() -> None:
     )
     assert clock.due_on == date(2026, 12, 29)
     assert clock.status is ClockStatus.MET
+
+
+def test_a_strategy_discussion_follows_the_local_number_of_working_days_from_the_decision() -> None:
+    # Decided Thu 24 Dec 2026. 1 WD: due that day; 2 WD: 25-28 Dec skipped, due Tue 29 Dec.
+    today = date(2026, 12, 29)
+    same_day = strategy_discussion(date(2026, 12, 24), None, calendar=CALENDAR, policy=POLICY, today=today)
+    two_days = strategy_discussion(
+        date(2026, 12, 24),
+        date(2026, 12, 29),
+        calendar=CALENDAR,
+        policy=LocalPolicy(strategy_discussion_working_days=2),
+        today=today,
+    )
+    assert (same_day.key, same_day.label) == ("strategy_discussion", "Strategy discussion")
+    assert (same_day.due_on, same_day.status) == (date(2026, 12, 24), ClockStatus.OVERDUE)
+    assert (two_days.due_on, two_days.status) == (date(2026, 12, 29), ClockStatus.MET)
 
 
 def test_a_referral_decision_is_due_within_1_working_day_either_way() -> None:
