@@ -61,10 +61,6 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.get_full_name() or self.username
 
-    @property
-    def is_manager(self) -> bool:
-        return self.role == Role.TEAM_MANAGER
-
     def __str__(self) -> str:
         return self.display_name
 

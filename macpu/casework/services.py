@@ -13,7 +13,7 @@ from macpu.casework.models import Assessment, AssessmentFactorRecord, Assessment
 from macpu.chronology.models import EventKind
 from macpu.chronology.services import event_record
 from macpu.core.codes import AssessmentFactor, PrimaryNeed, ReasonForClosure
-from macpu.core.services import Rules, locked, today_of
+from macpu.core.services import Rules, check_role, locked, today_of
 from macpu.intake.models import Referral
 from macpu.intake.services import require_open_and_acted_on
 
@@ -24,6 +24,7 @@ S47_CONFERENCE = "conference"  # protection.models.S47Outcome.CONFERENCE: casewo
 def assessment_start(*, actor: User, now: datetime, referral: Referral, started_on: date) -> Assessment:
     referral = locked(referral)
     rules = Rules()
+    check_role(rules, actor, "assessment_start")
     require_open_and_acted_on(rules, referral, "started_on")
     rules.not_in_future(started_on, "started_on", "The start date", today_of(now))
     rules.not_before(started_on, referral.received_on, "started_on", "The start date", "the referral date")
@@ -60,6 +61,7 @@ def assessment_complete(
 ) -> Assessment:
     assessment = locked(assessment)
     rules = Rules()
+    check_role(rules, actor, "assessment_complete")
     rules.check(assessment.authorised_on is None, "authorised_on", "This assessment has already been authorised.")
     rules.not_in_future(authorised_on, "authorised_on", "The authorisation date", today_of(now))
     rules.not_before(
@@ -98,6 +100,7 @@ def assessment_complete(
 def cin_plan_start(*, actor: User, now: datetime, referral: Referral, started_on: date) -> CinPlan:
     referral = locked(referral)
     rules = Rules()
+    check_role(rules, actor, "cin_plan_start")
     require_open_and_acted_on(rules, referral, "started_on")
     rules.not_in_future(started_on, "started_on", "The start date", today_of(now))
     rules.not_before(started_on, referral.received_on, "started_on", "The start date", "the referral date")
@@ -132,6 +135,7 @@ def cin_plan_start(*, actor: User, now: datetime, referral: Referral, started_on
 def cin_plan_end(*, actor: User, now: datetime, plan: CinPlan, ended_on: date) -> CinPlan:
     plan = locked(plan)
     rules = Rules()
+    check_role(rules, actor, "cin_plan_end")
     rules.check(plan.ended_on is None, "ended_on", "This plan has already ended.")
     rules.not_in_future(ended_on, "ended_on", "The end date", today_of(now))
     rules.not_before(ended_on, plan.started_on, "ended_on", "The end date", "the plan's start")
@@ -155,6 +159,7 @@ def episode_close(*, actor: User, now: datetime, referral: Referral, closed_on: 
     """Close the episode with its reason. Everything in it must be finished first."""
     referral = locked(referral)
     rules = Rules()
+    check_role(rules, actor, "episode_close")
     rules.check(referral.is_open, "closed_on", "This case is already closed.")
     rules.check(reason in ReasonForClosure.values, "reason", "Choose the reason for closing the case.")
     rules.not_in_future(closed_on, "closed_on", "The closure date", today_of(now))

@@ -1,4 +1,5 @@
-"""Small helpers every service uses: rule checks that name the field and the rule, and date sanity."""
+"""Small helpers every service uses: rule checks that name the field and the rule, date sanity, and who may
+record each step."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
+
+from macpu.agencies.models import Role, User
 
 
 class Rules:
@@ -51,3 +54,51 @@ def today_of(now: datetime) -> date:
     from django.utils import timezone
 
     return timezone.localdate(now)
+
+
+# Who may record each step: the one place the role rules live. Services refuse with `check_role`; pages offer a
+# step only when `may_record` allows it. Recording a contact is open to every unit case role (police notifications
+# are contacts), so it is not listed.
+SOCIAL_CARE = frozenset({Role.SOCIAL_WORKER, Role.TEAM_MANAGER})
+MANAGER = frozenset({Role.TEAM_MANAGER})
+CONFERENCE = frozenset({Role.CONFERENCE_CHAIR, Role.TEAM_MANAGER})
+STEP_ROLES: dict[str, tuple[frozenset[Role], str]] = {
+    "contact_decide": (SOCIAL_CARE, "Only children's social care staff can decide what happens to a contact."),
+    "referral_decide": (MANAGER, "Only a team manager can decide a referral."),
+    "referral_allocate": (MANAGER, "Only a team manager can allocate a case."),
+    "strategy_discussion_record": (
+        SOCIAL_CARE,
+        "Only children's social care staff can record a strategy discussion: children's social care convenes it.",
+    ),
+    "s47_child_seen": (
+        SOCIAL_CARE,
+        "Only children's social care staff can record when the child was seen in a section 47 enquiry.",
+    ),
+    "s47_complete": (SOCIAL_CARE, "Only children's social care staff can record the outcome of a section 47 enquiry."),
+    "assessment_start": (SOCIAL_CARE, "Only children's social care staff can start an assessment."),
+    "assessment_complete": (SOCIAL_CARE, "Only children's social care staff can complete an assessment."),
+    "cin_plan_start": (SOCIAL_CARE, "Only children's social care staff can start a child in need plan."),
+    "cin_plan_end": (SOCIAL_CARE, "Only children's social care staff can end a child in need plan."),
+    "episode_close": (SOCIAL_CARE, "Only children's social care staff can close a case."),
+    "core_group_record": (SOCIAL_CARE, "Only children's social care staff can record a core group meeting."),
+    "visit_record": (SOCIAL_CARE, "Only children's social care staff can record a statutory visit."),
+    "cp_plan_end": (SOCIAL_CARE, "Only children's social care staff can end a child protection plan."),
+    "initial_conference_record": (
+        CONFERENCE,
+        "Only a conference chair or a team manager can record an initial child protection conference.",
+    ),
+    "review_conference_record": (
+        CONFERENCE,
+        "Only a conference chair or a team manager can record a review child protection conference.",
+    ),
+}
+
+
+def may_record(user: User, step: str) -> bool:
+    """Whether the user's role may record this step (a key of STEP_ROLES, named after its service)."""
+    return user.is_active and user.role in STEP_ROLES[step][0]
+
+
+def check_role(rules: Rules, actor: User, step: str, field: str = "__all__") -> bool:
+    """Refuse the step, under `field`, unless the actor's role may record it."""
+    return rules.check(may_record(actor, step), field, STEP_ROLES[step][1])

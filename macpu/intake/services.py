@@ -11,7 +11,7 @@ from macpu.agencies.models import Agency, Role, Team, User
 from macpu.chronology.models import EventKind
 from macpu.chronology.services import event_record
 from macpu.core.codes import ReasonForClosure, ReferralSource
-from macpu.core.services import Rules, locked, today_of
+from macpu.core.services import Rules, check_role, locked, today_of
 from macpu.intake.models import Contact, ContactOutcome, Referral, ReferralDecision, Urgency
 from macpu.people.models import Household, Person
 
@@ -128,6 +128,7 @@ def contact_decide(
     """Decide a contact's outcome. A referral opens one episode for each child, each with its own clocks."""
     contact = locked(contact)
     rules = Rules()
+    check_role(rules, actor, "contact_decide", "outcome")
     rules.check(not contact.outcome, "outcome", "This contact has already been decided.")
     rules.check(outcome in ContactOutcome.values, "outcome", "Choose what happens next.")
     rules.check(bool(reasons.strip()), "reasons", "Give the reasons for the decision.")
@@ -208,7 +209,7 @@ def referral_decide(
     """The manager's decision on the response. No further action closes the episode on the decision date."""
     referral = locked(referral)
     rules = Rules()
-    rules.check(actor.role == Role.TEAM_MANAGER, "decision", "Only a team manager can decide a referral.")
+    check_role(rules, actor, "referral_decide", "decision")
     rules.check(not referral.decision, "decision", "This referral has already been decided.")
     rules.check(decision in ReferralDecision.values, "decision", "Choose the response to the referral.")
     rules.check(bool(reasons.strip()), "reasons", "Give the reasons for the decision.")
@@ -239,7 +240,7 @@ def referral_decide(
 def referral_allocate(*, actor: User, now: datetime, referral: Referral, worker: User) -> Referral:
     referral = locked(referral)
     rules = Rules()
-    rules.check(actor.role == Role.TEAM_MANAGER, "worker", "Only a team manager can allocate a case.")
+    check_role(rules, actor, "referral_allocate", "worker")
     rules.check(
         worker.is_active and worker.role in (Role.SOCIAL_WORKER, Role.TEAM_MANAGER),
         "worker",

@@ -57,6 +57,14 @@ def _check_person(rules: Rules, details: PersonDetails, prefix: str, today: date
         )
 
 
+def _eighteenth_birthday(born: date) -> date:
+    """The day a person turns 18 (someone born on 29 February turns 18 on 1 March in a common year)."""
+    try:
+        return born.replace(year=born.year + 18)
+    except ValueError:
+        return date(born.year + 18, 3, 1)
+
+
 def _create_person(details: PersonDetails) -> Person:
     person = Person.objects.create(
         given_name=details.given_name.strip(),
@@ -101,6 +109,12 @@ def household_record(
     rules.check(len(children) > 0, "children", "Enter at least one child.")
     for i, child in enumerate(children):
         _check_person(rules, child, f"child_{i}_", today)
+        if child.date_of_birth and child.date_of_birth <= today:
+            rules.check(
+                today < _eighteenth_birthday(child.date_of_birth),
+                f"child_{i}_date_of_birth",
+                "A child must be under 18: this date of birth makes them 18 or over. Record them as an adult.",
+            )
     for i, adult in enumerate(adults):
         _check_person(rules, adult, f"adult_{i}_", today)
         kind = adult_relationships[i] if i < len(adult_relationships) else ""

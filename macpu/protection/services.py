@@ -12,7 +12,7 @@ from macpu.agencies.models import Agency, Role, User
 from macpu.chronology.models import EventKind
 from macpu.chronology.services import event_record
 from macpu.core.codes import CategoryOfAbuse
-from macpu.core.services import Rules, locked, today_of
+from macpu.core.services import Rules, check_role, locked, today_of
 from macpu.intake.models import Referral
 from macpu.intake.services import require_open_and_acted_on
 from macpu.protection.models import (
@@ -60,6 +60,14 @@ class Attendance:
     report_submitted: bool = False
 
 
+# WT2023: a strategy discussion includes at least children's social care, the police and health.
+REQUIRED_AGENCIES = {
+    ParticipantAgency.SOCIAL_CARE: "children's social care",
+    ParticipantAgency.POLICE: "police",
+    ParticipantAgency.HEALTH: "health",
+}
+
+
 def _not_weekend(rules: Rules, held_on: date, field: str) -> None:
     rules.check(held_on.isoweekday() <= 5, field, "A conference cannot be held on a Saturday or Sunday.")
 
@@ -81,6 +89,7 @@ def strategy_discussion_record(
     referral = locked(referral)
     today = today_of(now)
     rules = Rules()
+    check_role(rules, actor, "strategy_discussion_record")
     require_open_and_acted_on(rules, referral, "held_on")
     rules.not_in_future(held_on, "held_on", "The date of the discussion", today)
     rules.not_before(held_on, referral.received_on, "held_on", "The date of the discussion", "the referral date")
@@ -90,7 +99,15 @@ def strategy_discussion_record(
         "immediate_protection",
         "Choose whether immediate protection was taken.",
     )
-    rules.check(len(participants) > 0, "participants", "Record who took part.")
+    if rules.check(len(participants) > 0, "participants", "Record who took part."):
+        present = {p.agency_kind for p in participants}
+        missing = [name for kind, name in REQUIRED_AGENCIES.items() if kind not in present]
+        rules.check(
+            not missing,
+            "participants",
+            "A strategy discussion needs someone from children's social care, the police and health. "
+            f"Missing: {', '.join(missing)}.",
+        )
     for i, p in enumerate(participants):
         rules.check(bool(p.name.strip()), f"participant_{i}_name", "Enter the name of each person who took part.")
         rules.check(
@@ -169,6 +186,7 @@ def strategy_discussion_record(
 def s47_child_seen(*, actor: User, now: datetime, enquiry: S47Enquiry, seen_on: date, seen_alone: bool) -> S47Enquiry:
     enquiry = locked(enquiry)
     rules = Rules()
+    check_role(rules, actor, "s47_child_seen")
     rules.not_in_future(seen_on, "seen_on", "The date the child was seen", today_of(now))
     rules.not_before(seen_on, enquiry.started_on, "seen_on", "The date the child was seen", "the enquiry's start")
     rules.raise_if_broken()
@@ -190,8 +208,14 @@ def s47_child_seen(*, actor: User, now: datetime, enquiry: S47Enquiry, seen_on: 
 def s47_complete(*, actor: User, now: datetime, enquiry: S47Enquiry, outcome: str, completed_on: date) -> S47Enquiry:
     enquiry = locked(enquiry)
     rules = Rules()
+    check_role(rules, actor, "s47_complete")
     rules.check(not enquiry.outcome, "outcome", "This enquiry's outcome has already been recorded.")
     rules.check(outcome in S47Outcome.values, "outcome", "Choose the outcome of the enquiry.")
+    rules.check(
+        enquiry.child_seen_on is not None or enquiry.referral.child.is_unborn,
+        "outcome",
+        "Record when the child was seen before recording the outcome of the enquiry.",
+    )
     rules.not_in_future(completed_on, "completed_on", "The outcome date", today_of(now))
     rules.not_before(completed_on, enquiry.started_on, "completed_on", "The outcome date", "the enquiry's start")
     rules.raise_if_broken()
@@ -218,6 +242,7 @@ def _check_conference(
     attendance: Sequence[Attendance],
     category: str,
     needs_category: bool,
+    no_plan: bool,
 ) -> None:
     rules.not_in_future(held_on, "held_on", "The date of the conference", today)
     _not_weekend(rules, held_on, "held_on")
@@ -235,6 +260,8 @@ def _check_conference(
         )
     if needs_category:
         rules.check(category in CategoryOfAbuse.values, "category", "Choose the category of the plan.")
+    if no_plan:
+        rules.check(not category, "category", "A category goes only with a child protection plan.")
 
 
 def _write_conference(
@@ -298,6 +325,7 @@ def initial_conference_record(
     enquiry = locked(enquiry)
     referral = locked(enquiry.referral)
     rules = Rules()
+    check_role(rules, actor, "initial_conference_record")
     require_open_and_acted_on(rules, referral, "held_on")
     rules.check(
         enquiry.outcome == S47Outcome.CONFERENCE,
@@ -323,6 +351,7 @@ def initial_conference_record(
         attendance=attendance,
         category=category,
         needs_category=decision == ConferenceDecision.PLAN,
+        no_plan=decision == ConferenceDecision.NO_PLAN,
     )
     if decision == ConferenceDecision.PLAN:
         rules.check(
@@ -426,6 +455,7 @@ def review_conference_record(
     """Record a review conference: continue the plan (its category may change) or end it on the day."""
     plan = locked(plan)
     rules = Rules()
+    check_role(rules, actor, "review_conference_record")
     rules.check(plan.ended_on is None, "held_on", "This plan has ended.")
     rules.check(
         held_on > plan.started_on, "held_on", f"A review comes after the plan started ({plan.started_on:%-d %B %Y})."
@@ -450,6 +480,7 @@ def review_conference_record(
         attendance=attendance,
         category=category,
         needs_category=decision == ConferenceDecision.CONTINUE,
+        no_plan=decision == ConferenceDecision.END,
     )
     rules.raise_if_broken()
 
@@ -489,6 +520,7 @@ def cp_plan_end(*, actor: User, now: datetime, plan: CpPlan, ended_on: date, rea
     """End a plan outside a review: transfer to another authority, turning 18, death, leaving the UK."""
     plan = locked(plan)
     rules = Rules()
+    check_role(rules, actor, "cp_plan_end")
     rules.check(plan.ended_on is None, "ended_on", "This plan has already ended.")
     rules.check(
         reason in PlanEndReason.values and reason != PlanEndReason.NO_LONGER_AT_RISK,
@@ -513,6 +545,7 @@ def _check_plan_meeting(rules: Rules, plan: CpPlan, on: date, today: date, field
 def core_group_record(*, actor: User, now: datetime, plan: CpPlan, held_on: date, notes: str = "") -> CoreGroupMeeting:
     plan = locked(plan)
     rules = Rules()
+    check_role(rules, actor, "core_group_record")
     _check_plan_meeting(rules, plan, held_on, today_of(now), "held_on", "The date of the meeting")
     rules.raise_if_broken()
     meeting = CoreGroupMeeting.objects.create(plan=plan, held_on=held_on, notes=notes.strip())
@@ -541,6 +574,7 @@ def visit_record(
 ) -> StatutoryVisit:
     plan = locked(plan)
     rules = Rules()
+    check_role(rules, actor, "visit_record")
     _check_plan_meeting(rules, plan, visited_on, today_of(now), "visited_on", "The date of the visit")
     rules.check(child_seen or not child_seen_alone, "child_seen_alone", "A child seen alone must have been seen.")
     rules.raise_if_broken()
