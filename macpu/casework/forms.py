@@ -13,14 +13,21 @@ class AssessmentStartForm(forms.Form):
     started_on = date_field("Date the assessment started")
 
 
+# The census codes' order, with "No factors identified" moved from the middle of the list to its end.
+FACTOR_CHOICES = [
+    *((v, label) for v, label in AssessmentFactor.choices if v != AssessmentFactor.NO_FACTORS),
+    (AssessmentFactor.NO_FACTORS.value, AssessmentFactor.NO_FACTORS.label),
+]
+
+
 class AssessmentCompleteForm(forms.Form):
     authorised_on = date_field("Date the assessment was authorised")
     factors = forms.MultipleChoiceField(
         label="Factors identified",
-        choices=AssessmentFactor.choices,
+        choices=FACTOR_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="Select all that apply, or 'No factors identified'.",
+        help_text="Select all that apply. If there are none, select 'No factors identified', at the end of the list.",
     )
     outcome = radios(
         "Outcome of the assessment", AssessmentOutcome.choices, message="Choose the outcome of the assessment."

@@ -17,6 +17,7 @@ class AssessmentStartView(ChildFormView):
     model = Referral
     child_path = "child"
     form_class = f.AssessmentStartForm
+    step = "assessment_start"
     title = "Start a child and family assessment"
     submit_text = "Start assessment"
     success_message = "Assessment started"
@@ -28,6 +29,7 @@ class AssessmentStartView(ChildFormView):
 class AssessmentCompleteView(ChildFormView):
     model = Assessment
     form_class = f.AssessmentCompleteForm
+    step = "assessment_complete"
     title = "Complete the assessment"
     submit_text = "Save assessment"
     success_message = "Assessment completed"
@@ -40,6 +42,7 @@ class CinPlanStartView(ChildFormView):
     model = Referral
     child_path = "child"
     form_class = f.CinPlanStartForm
+    step = "cin_plan_start"
     title = "Start a child in need plan"
     submit_text = "Start plan"
     success_message = "Child in need plan started"
@@ -51,6 +54,7 @@ class CinPlanStartView(ChildFormView):
 class CinPlanEndView(ChildFormView):
     model = CinPlan
     form_class = f.CinPlanEndForm
+    step = "cin_plan_end"
     title = "End the child in need plan"
     submit_text = "End plan"
     success_message = "Child in need plan ended"
@@ -63,6 +67,7 @@ class EpisodeCloseView(ChildFormView):
     model = Referral
     child_path = "child"
     form_class = f.EpisodeCloseForm
+    step = "episode_close"
     title = "Close the case"
     submit_text = "Close case"
     success_message = "Case closed"

@@ -50,9 +50,21 @@ def radios(
 
 
 def select(
-    label: str, choices: Iterable[tuple[str, str]], *, required: bool = False, blank: str = "Choose", hint: str = ""
+    label: str,
+    choices: Iterable[tuple[str, str]],
+    *,
+    required: bool = False,
+    blank: str = "Choose",
+    hint: str = "",
+    message: str = "",
 ) -> forms.ChoiceField:
-    return forms.ChoiceField(label=label, choices=[("", blank), *choices], required=required, help_text=hint)
+    return forms.ChoiceField(
+        label=label,
+        choices=[("", blank), *choices],
+        required=required,
+        help_text=hint,
+        error_messages={"required": message or f"Choose {label[0].lower()}{label[1:]}."},
+    )
 
 
 def yes_no(label: str, *, message: str = "") -> forms.TypedChoiceField:
@@ -94,38 +106,74 @@ def rows_rename(prefixes: Mapping[str, Sequence[int]]) -> Callable[[str], str]:
 
 CHILD_ROWS = 4
 ADULT_ROWS = 2
+# What each household row started must have, with messages that say whose row it is ({who}: "child 2").
+ROW_REQUIRED = {
+    "given_name": "Enter {who}'s first name.",
+    "family_name": "Enter {who}'s last name.",
+    "sex": "Choose {who}'s sex: male, female or not known.",
+}
+ADULT_REQUIRED = {"relationship": "Choose what {who} is to the children."}
+
+
+def row_owner(kind: str, i: int) -> str:
+    """Whom row i is about, as the page's legend names it: "Child 1", "Adult 2"."""
+    return f"{kind.capitalize()} {i + 1}"
+
+
+def row_date_field(label: str, who: str, *, hint: str = DATE_HINT, what: str = "") -> forms.DateField:
+    """An optional date in a household row, whose error says whose date it is."""
+    field = date_field(label, required=False, hint=hint)
+    field.error_messages["invalid"] = f"{who}'s {what or label[0].lower() + label[1:]} must be a real date."
+    return field
 
 
 class ContactForm(forms.Form):
     """A contact on one page: the household, up to four children, up to two adults, and who raised it."""
 
+    # Every field the contact cannot do without is required here, so that one submit reports them all at once
+    # (the services check the same again, and the rules a form cannot: dates in the future, for example).
     received_on = date_field("Date the contact was received")
-    address = text("Household address", message="Enter the household's address.")
+    address = text("Household address", required=True, message="Enter the household's address.")
     postcode = text("Postcode")
 
-    referrer_name = text("Name of the person who raised the concern", message="Enter who raised the concern.")
+    referrer_name = text(
+        "Name of the person who raised the concern", required=True, message="Enter who raised the concern."
+    )
     referrer_role = text("Their role or relationship to the child", hint="For example, class teacher or aunt")
-    referral_source = select("Referral source", ReferralSource.choices, blank="Choose where the concern came from")
-    concern = text("The concern, in their words", long=True)
-    urgency = radios("How urgent is it?", Urgency.choices, required=False)
+    referral_source = select(
+        "Referral source",
+        ReferralSource.choices,
+        required=True,
+        blank="Choose where the concern came from",
+        message="Choose where the concern came from.",
+    )
+    concern = text(
+        "The concern, in their words", long=True, required=True, message="Enter the concern, in the referrer's words."
+    )
+    urgency = radios("How urgent is it?", Urgency.choices, message="Choose how urgent the concern is.")
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         for i in range(CHILD_ROWS):
+            who = row_owner("child", i)
             self.fields[f"child_{i}_given_name"] = text("First name")
             self.fields[f"child_{i}_family_name"] = text("Last name")
-            self.fields[f"child_{i}_date_of_birth"] = date_field("Date of birth", required=False)
-            self.fields[f"child_{i}_expected_date_of_birth"] = date_field(
+            self.fields[f"child_{i}_date_of_birth"] = row_date_field("Date of birth", who)
+            self.fields[f"child_{i}_expected_date_of_birth"] = row_date_field(
                 "Expected date of birth (unborn child)",
-                required=False,
+                who,
                 hint="Only for an unborn child. Leave the date of birth empty.",
+                what="expected date of birth",
             )
             self.fields[f"child_{i}_sex"] = select("Sex", Sex.choices)
             self.fields[f"child_{i}_ethnicity"] = select("Ethnicity", Ethnicity.choices, blank="Not known yet")
         for i in range(ADULT_ROWS):
+            who = row_owner("adult", i)
             self.fields[f"adult_{i}_given_name"] = text("First name")
             self.fields[f"adult_{i}_family_name"] = text("Last name")
-            self.fields[f"adult_{i}_date_of_birth"] = date_field("Date of birth (if known)", required=False)
+            self.fields[f"adult_{i}_date_of_birth"] = row_date_field(
+                "Date of birth (if known)", who, what="date of birth"
+            )
             self.fields[f"adult_{i}_sex"] = select("Sex", Sex.choices)
             self.fields[f"adult_{i}_relationship"] = select("What they are to the children", RelationshipKind.choices)
         # the field order decides the order of the error summary: keep it the order of the page
@@ -144,9 +192,35 @@ class ContactForm(forms.Form):
     def adult_rows(self) -> list[list[forms.BoundField]]:
         return self._rows("adult", ADULT_ROWS)
 
-    def _filled(self, kind: str, count: int, keys: Sequence[str]) -> list[int]:
-        data = self.cleaned_data
-        return [i for i in range(count) if any(data.get(f"{kind}_{i}_{k}") for k in keys)]
+    def _filled(self, kind: str, count: int) -> list[int]:
+        """The rows the user has started: anything typed or chosen in them (child 1 always counts)."""
+        data, errors = self.cleaned_data, self.errors
+        rows = []
+        for i in range(count):
+            names = [n for n in self.fields if n.startswith(f"{kind}_{i}_")]
+            if (kind == "child" and i == 0) or any(data.get(n) or n in errors for n in names):
+                rows.append(i)
+        return rows
+
+    def clean(self) -> dict[str, object]:
+        """Each row started needs a first name, a last name and a sex (and, for an adult, who they are)."""
+        data = super().clean() or {}
+        required = {"child": ROW_REQUIRED, "adult": {**ROW_REQUIRED, **ADULT_REQUIRED}}
+        for kind, count in (("child", CHILD_ROWS), ("adult", ADULT_ROWS)):
+            for i in self._filled(kind, count):
+                who = row_owner(kind, i)
+                for key, message in required[kind].items():
+                    name = f"{kind}_{i}_{key}"
+                    if not data.get(name) and name not in self.errors:
+                        self.add_error(name, message.format(who=who.lower()))
+        return data
+
+    def reword_row_error(self, name: str, message: str) -> str:
+        """A service's message about a row says whose it is: "Child 2: the date of birth cannot be in the future."."""
+        match = re.match(r"(child|adult)_(\d+)_", name)
+        if not match or message.lower().startswith(match[1]):
+            return message
+        return f"{row_owner(match[1], int(match[2]))}: {message[0].lower()}{message[1:]}"
 
     def _details(self, kind: str, i: int) -> PersonDetails:
         data = self.cleaned_data
@@ -165,12 +239,8 @@ class ContactForm(forms.Form):
 
     def household(self) -> dict[str, object]:
         """Keyword arguments for `people.services.household_record`, and the form rows they came from."""
-        child_rows = self._filled(
-            "child", CHILD_ROWS, ("given_name", "family_name", "date_of_birth", "expected_date_of_birth")
-        )
-        if 0 not in child_rows:
-            child_rows.insert(0, 0)  # child 1 is required: the service says what is missing
-        adult_rows = self._filled("adult", ADULT_ROWS, ("given_name", "family_name", "date_of_birth"))
+        child_rows = self._filled("child", CHILD_ROWS)  # child 1 always
+        adult_rows = self._filled("adult", ADULT_ROWS)
         return {
             "address": self.cleaned_data["address"],
             "postcode": self.cleaned_data["postcode"],

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods
 from macpu.agencies.models import User
 from macpu.agencies.selectors import team_social_workers
 from macpu.core.forms import add_service_errors
+from macpu.core.services import may_record
 from macpu.intake.forms import (
     AllocateForm,
     ContactDecisionForm,
@@ -59,16 +60,16 @@ class ChildFormView(View):
     title: ClassVar[str]
     submit_text: ClassVar[str] = "Save"
     success_message: ClassVar[str]
-    manager_only: ClassVar[bool] = False
+    step: ClassVar[str]  # the service it records, a key of core.services.STEP_ROLES
     template_name: ClassVar[str] = FORM_PAGE
 
     subject: Any
     child: Person
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if self.manager_only and not getattr(request.user, "is_manager", False):
-            raise PermissionDenied  # before anything about the case is read
         user: User = request.user  # type: ignore[assignment]  # LoginRequiredMiddleware: always signed in here
+        if not may_record(user, self.step):
+            raise PermissionDenied  # before anything about the case is read
         scoped = self.model._default_manager.filter(**{f"{self.child_path}__in": visible_people(user)})
         self.subject = get_object_or_404(scoped, pk=kwargs["pk"])
         child: Any = self.subject
@@ -121,28 +122,50 @@ class ChildFormView(View):
         return render(self.request, self.template_name, context, status=status)
 
 
+class _Refused(Exception):
+    """Raised inside the contact's transaction to undo the household when the contact is refused."""
+
+
 def contact_create(request: HttpRequest) -> HttpResponse:
-    form = ContactForm(request.POST or None)
+    """Record the household and the contact in one transaction, and report both services' problems together.
+
+    Both services are always asked, so one submit shows everything wrong with the household and the contact at
+    once. When the household is refused there are no children yet: the contact's service is still asked, for its
+    own checks, with none (it refuses to write a contact about nobody, so nothing is written).
+    """
+    form = ContactForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         household = form.household()
         rows = household.pop("rows")
         rename: Callable[[str], str] = rows_rename(rows)  # type: ignore[arg-type]
         now = timezone.now()
+        team = request.user.team  # type: ignore[union-attr]
+        if team is None:
+            form.add_error(None, "You need to be a member of a team to record a contact.")
+            return render(request, "intake/contact_form.html", {"form": form})
         try:
-            if request.user.team is None:  # type: ignore[union-attr]
-                raise ValidationError("You need to be a member of a team to record a contact.")
             with transaction.atomic():
-                people = household_record(actor=request.user, now=now, **household)  # type: ignore[arg-type]
-                contact = contact_record(
-                    actor=request.user,
-                    now=now,
-                    children=people.children,
-                    household=people.household,  # type: ignore[arg-type]
-                    team=request.user.team,
-                    **form.contact(),  # type: ignore[union-attr, arg-type]
-                )
-        except ValidationError as error:
-            add_service_errors(form, error, rename)
+                people = None
+                try:
+                    people = household_record(actor=request.user, now=now, **household)  # type: ignore[arg-type]
+                except ValidationError as error:
+                    add_service_errors(form, error, rename, reword=form.reword_row_error)
+                try:
+                    contact = contact_record(
+                        actor=request.user,  # type: ignore[arg-type]
+                        now=now,
+                        children=people.children if people else [],
+                        household=people.household if people else None,
+                        team=team,
+                        **form.contact(),  # type: ignore[arg-type]
+                    )
+                except ValidationError as error:
+                    # Without a household, "a contact is about at least one child" says nothing new.
+                    add_service_errors(form, error, ignore=() if people else ("children",))
+                if form.errors:
+                    raise _Refused
+        except _Refused:
+            pass
         else:
             messages.success(request, "Contact recorded")
             return redirect("contact-detail", pk=contact.pk)
@@ -159,7 +182,7 @@ def _contact_page(request: HttpRequest, contact: Contact, form: ContactDecisionF
             "contact": contact,
             "children": children,
             "referrals": referrals,
-            "form": form if not contact.outcome else None,
+            "form": form if not contact.outcome and may_record(request.user, "contact_decide") else None,  # type: ignore[arg-type]
             "is_referral": contact.outcome == ContactOutcome.REFERRAL,
         },
     )
@@ -181,6 +204,8 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def contact_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(visible_contacts(request.user), pk=pk)  # type: ignore[arg-type]
+    if not may_record(request.user, "contact_decide"):  # type: ignore[arg-type]
+        raise PermissionDenied
     if request.method != "POST":  # the decision form lives on the contact's page
         return redirect("contact-detail", pk=contact.pk)
     form = ContactDecisionForm(request.POST)
@@ -199,10 +224,10 @@ class ReferralDecideView(ChildFormView):
     model = Referral
     child_path = "child"
     form_class = ReferralDecisionForm
+    step = "referral_decide"
     title = "Decide the referral"
     submit_text = "Save decision"
     success_message = "Referral decision recorded"
-    manager_only = True
 
     def perform(self, form: Any, *, actor: User, now: datetime) -> object:
         return referral_decide(actor=actor, now=now, referral=self.subject, **form.cleaned_data)
@@ -212,10 +237,10 @@ class ReferralAllocateView(ChildFormView):
     model = Referral
     child_path = "child"
     form_class = AllocateForm
+    step = "referral_allocate"
     title = "Allocate a social worker"
     submit_text = "Allocate"
     success_message = "Social worker allocated"
-    manager_only = True
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {"workers": team_social_workers(self.request.user.team)}  # type: ignore[union-attr]

@@ -25,7 +25,15 @@ from macpu.protection.services import Action, Attendance, Participant
 
 PARTICIPANT_ROWS = 6
 ACTION_ROWS = 3
+# The first rows are for the agencies every strategy discussion needs: the row's heading is its agency, so the
+# row does not ask for one again, and its role hint fits the agency.
 PRE_LABELLED = [ParticipantAgency.SOCIAL_CARE, ParticipantAgency.POLICE, ParticipantAgency.HEALTH]
+ROLE_HINTS = {
+    ParticipantAgency.SOCIAL_CARE: "For example, social worker",
+    ParticipantAgency.POLICE: "For example, detective constable",
+    ParticipantAgency.HEALTH: "For example, named nurse for safeguarding",
+}
+OTHER_ROLE_HINT = "For example, designated safeguarding lead"
 ATTENDANCE_AGENCIES = [
     ParticipantAgency.SOCIAL_CARE,
     ParticipantAgency.POLICE,
@@ -57,12 +65,12 @@ class StrategyDiscussionForm(forms.Form):
         kwargs.setdefault("initial", {"immediate_protection": ImmediateProtection.NONE})
         super().__init__(*args, **kwargs)
         for i in range(PARTICIPANT_ROWS):
+            fixed = PRE_LABELLED[i] if i < len(PRE_LABELLED) else None
             self.fields[f"participant_{i}_name"] = text("Name")
-            self.fields[f"participant_{i}_role"] = text("Role", hint="For example, detective constable")
-            self.fields[f"participant_{i}_agency"] = select("Agency", ParticipantAgency.choices)
+            self.fields[f"participant_{i}_role"] = text("Role", hint=ROLE_HINTS[fixed] if fixed else OTHER_ROLE_HINT)
+            if not fixed:
+                self.fields[f"participant_{i}_agency"] = select("Agency", ParticipantAgency.choices)
             self.fields[f"participant_{i}_view"] = text("Their agency's view, in their own words", long=True)
-            if i < len(PRE_LABELLED):
-                self.fields[f"participant_{i}_agency"].initial = PRE_LABELLED[i]
         for i in range(ACTION_ROWS):
             self.fields[f"action_{i}_action"] = text("Action")
             self.fields[f"action_{i}_owner"] = text("Who will do it")
@@ -125,7 +133,7 @@ class StrategyDiscussionForm(forms.Form):
                 Participant(
                     name=value("participant", i, "name"),
                     role=value("participant", i, "role"),
-                    agency_kind=value("participant", i, "agency"),
+                    agency_kind=PRE_LABELLED[i] if i < len(PRE_LABELLED) else value("participant", i, "agency"),
                     view=value("participant", i, "view"),
                 )
                 for i in rows["participant"]
@@ -206,6 +214,13 @@ class ConferenceForm(forms.Form):
 
     def clean_chair(self) -> User:
         return self.chairs[self.cleaned_data["chair"]]
+
+    def clean(self) -> dict[str, Any]:
+        """No plan, no category: a category left ticked from before choosing "No plan" or "End the plan" goes."""
+        data = super().clean() or {}
+        if data.get("decision") in (ConferenceDecision.NO_PLAN, ConferenceDecision.END):
+            data["category"] = ""
+        return data
 
     def attending_kinds(self) -> list[str]:
         return [kind for kind in ATTENDANCE_AGENCIES if self.cleaned_data.get(f"attendance_{kind}_name")]

@@ -7,7 +7,7 @@ the person index. Reads go through the selectors, which take the user; form page
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,16 +17,19 @@ from django.utils import timezone
 
 from macpu.agencies.models import User
 from macpu.agencies.selectors import conference_chairs
+from macpu.core.services import may_record
 from macpu.intake.forms import rows_rename
 from macpu.intake.models import Referral
 from macpu.intake.views import ChildFormView
-from macpu.people.selectors import person_search
+from macpu.people.selectors import NotADate, SearchResults, person_search_results
 from macpu.protection import forms as f
 from macpu.protection import services
 from macpu.protection.models import ConferenceKind, CpPlan, S47Enquiry, S47Outcome
 from macpu.protection.selectors import ChildCase, child_case, pathway_stage, work_items
+from macpu.timescales.clocks import Clock, ClockStatus
 
 CONTACT_DECISION = "contact_decision"
+SEARCH_LIMIT = 50  # children shown on one search page
 
 
 # --- work lists -------------------------------------------------------------------------------------------------
@@ -59,7 +62,12 @@ def team_work(request: HttpRequest) -> HttpResponse:
 
 def child_search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    children = person_search(user=request.user, query=query) if query else []  # type: ignore[arg-type]
+    not_a_date = ""
+    try:
+        found = person_search_results(user=request.user, query=query, limit=SEARCH_LIMIT)  # type: ignore[arg-type]
+    except NotADate as error:
+        found, not_a_date = SearchResults([]), error.text
+    children = found.children
     open_referrals = {
         r.child_id: r
         for r in Referral.objects.filter(child__in=[c.pk for c in children], closed_on__isnull=True).prefetch_related(
@@ -67,7 +75,18 @@ def child_search(request: HttpRequest) -> HttpResponse:
         )
     }
     results = [{"child": c, "stage": pathway_stage(open_referrals.get(c.pk))} for c in children]
-    return render(request, "people/child_search.html", {"query": query, "results": results, "searched": bool(query)})
+    return render(
+        request,
+        "people/child_search.html",
+        {
+            "query": query,
+            "results": results,
+            "more": found.more,
+            "limit": SEARCH_LIMIT,
+            "not_a_date": not_a_date,
+            "searched": bool(query),
+        },
+    )
 
 
 # --- the child's page -----------------------------------------------------------------------------------------
@@ -81,35 +100,36 @@ def _enquiries(referral: Referral | None) -> list[S47Enquiry]:
 
 
 def next_steps(case: ChildCase, user: User) -> list[tuple[str, str]]:
-    """The actions the page offers: only the steps the case's current state allows, as (label, url)."""
+    """The actions the page offers, as (label, url): only the steps the case's current state allows and the
+    user's role may record (a police officer sees the child's page but no recording buttons)."""
     referral = case.current
     if referral is None or not referral.is_open:
         return []
     steps: list[tuple[str, str]] = []
 
-    def add(label: str, name: str, pk: int) -> None:
-        steps.append((label, reverse(name, args=[pk])))
+    def add(label: str, name: str, pk: int, step: str) -> None:
+        if may_record(user, step):
+            steps.append((label, reverse(name, args=[pk])))
 
-    if user.is_manager:
-        if not referral.decision:
-            add("Decide referral", "referral-decide", referral.pk)
-        add("Allocate", "referral-allocate", referral.pk)
+    if not referral.decision:
+        add("Decide referral", "referral-decide", referral.pk, "referral_decide")
+    add("Allocate", "referral-allocate", referral.pk, "referral_allocate")
     if not referral.decision:
         return steps
 
     assessments = list(referral.assessments.all())
     assessing = next((a for a in assessments if a.authorised_on is None), None)
     if assessing:
-        add("Complete assessment", "assessment-complete", assessing.pk)
+        add("Complete assessment", "assessment-complete", assessing.pk, "assessment_complete")
     elif not assessments:
-        add("Start assessment", "assessment-start", referral.pk)
+        add("Start assessment", "assessment-start", referral.pk, "assessment_start")
 
     cin_plan = next((p for p in referral.cin_plans.all() if p.ended_on is None), None)
     cp_plan = case.open_plan
     if cin_plan:
-        add("End child in need plan", "cin-plan-end", cin_plan.pk)
+        add("End child in need plan", "cin-plan-end", cin_plan.pk, "cin_plan_end")
     elif cp_plan is None:
-        add("Start child in need plan", "cin-plan-start", referral.pk)
+        add("Start child in need plan", "cin-plan-start", referral.pk, "cin_plan_start")
 
     enquiries = _enquiries(referral)
     open_enquiry = next((e for e in enquiries if not e.outcome), None)
@@ -118,20 +138,29 @@ def next_steps(case: ChildCase, user: User) -> list[tuple[str, str]]:
         None,
     )
     if open_enquiry:
-        add("Record child seen", "s47-seen", open_enquiry.pk)
-        add("Record enquiry outcome", "s47-outcome", open_enquiry.pk)
+        add("Record child seen", "s47-seen", open_enquiry.pk, "s47_child_seen")
+        add("Record enquiry outcome", "s47-outcome", open_enquiry.pk, "s47_complete")
     else:
-        add("Record strategy discussion", "strategy-create", referral.pk)
+        add("Record strategy discussion", "strategy-create", referral.pk, "strategy_discussion_record")
     if awaiting_icpc:
-        add("Record initial conference", "conference-initial", awaiting_icpc.pk)
+        add("Record initial conference", "conference-initial", awaiting_icpc.pk, "initial_conference_record")
     if cp_plan:
-        add("Record core group", "core-group-create", cp_plan.pk)
-        add("Record visit", "visit-create", cp_plan.pk)
-        add("Record review conference", "conference-review", cp_plan.pk)
-        add("End plan", "plan-end", cp_plan.pk)
+        add("Record core group", "core-group-create", cp_plan.pk, "core_group_record")
+        add("Record visit", "visit-create", cp_plan.pk, "visit_record")
+        add("Record review conference", "conference-review", cp_plan.pk, "review_conference_record")
+        add("End plan", "plan-end", cp_plan.pk, "cp_plan_end")
     if not (assessing or cin_plan or cp_plan or open_enquiry or awaiting_icpc):
-        add("Close case", "episode-close", referral.pk)
+        add("Close case", "episode-close", referral.pk, "episode_close")
     return steps
+
+
+def open_clocks_first(clocks: list[Clock]) -> list[Clock]:
+    """The page's order: open clocks (overdue, due soon, due) soonest due first, then met ones in pathway order.
+
+    Only the page sorts: the selector's pathway order is what the API gives.
+    """
+    rank = {status: i for i, status in enumerate((ClockStatus.OVERDUE, ClockStatus.DUE_SOON, ClockStatus.DUE))}
+    return sorted(clocks, key=lambda c: (0, rank[c.status], c.due_on) if c.status in rank else (1, 0, date.min))
 
 
 def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -149,7 +178,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "case": case,
             "child": case.child,
             "referral": referral,
-            "clocks": case.clocks,
+            "clocks": open_clocks_first(case.clocks),
             "actions": next_steps(case, request.user),  # type: ignore[arg-type]
             "assessments": sorted(referral.assessments.all(), key=lambda a: a.started_on) if referral else [],
             "cin_plans": sorted(referral.cin_plans.all(), key=lambda p: p.started_on) if referral else [],
@@ -176,6 +205,7 @@ class StrategyCreateView(ChildFormView):
     model = Referral
     child_path = "child"
     form_class = f.StrategyDiscussionForm
+    step = "strategy_discussion_record"
     title = "Record a strategy discussion"
     submit_text = "Save strategy discussion"
     success_message = "Strategy discussion recorded"
@@ -188,12 +218,17 @@ class StrategyCreateView(ChildFormView):
         return services.strategy_discussion_record(actor=actor, now=now, referral=self.subject, **form.service_kwargs())
 
     def rename_error(self, key: str) -> str:
-        return "participant_0_name" if key == "participants" else rows_rename(self.rows)(key)
+        """A missing agency is shown beside the first of the social care, police and health rows left empty."""
+        if key == "participants":
+            empty = [i for i in range(len(f.PRE_LABELLED)) if i not in self.rows["participant"]]
+            return f"participant_{empty[0] if empty else 0}_name"
+        return rows_rename(self.rows)(key)
 
 
 class S47SeenView(ChildFormView):
     model = S47Enquiry
     form_class = f.S47SeenForm
+    step = "s47_child_seen"
     title = "Record when the child was seen"
     success_message = "Child seen recorded"
 
@@ -204,6 +239,7 @@ class S47SeenView(ChildFormView):
 class S47OutcomeView(ChildFormView):
     model = S47Enquiry
     form_class = f.S47OutcomeForm
+    step = "s47_complete"
     title = "Record the outcome of the section 47 enquiry"
     submit_text = "Save outcome"
     success_message = "Enquiry outcome recorded"
@@ -236,6 +272,7 @@ class ConferenceView(ChildFormView):
 class InitialConferenceView(ConferenceView):
     model = S47Enquiry
     form_class = f.InitialConferenceForm
+    step = "initial_conference_record"
     title = "Record the initial child protection conference"
     success_message = "Initial conference recorded"
 
@@ -248,6 +285,7 @@ class InitialConferenceView(ConferenceView):
 class ReviewConferenceView(ConferenceView):
     model = CpPlan
     form_class = f.ReviewConferenceForm
+    step = "review_conference_record"
     title = "Record a review conference"
     success_message = "Review conference recorded"
 
@@ -258,6 +296,7 @@ class ReviewConferenceView(ConferenceView):
 class CoreGroupCreateView(ChildFormView):
     model = CpPlan
     form_class = f.CoreGroupForm
+    step = "core_group_record"
     title = "Record a core group meeting"
     success_message = "Core group meeting recorded"
 
@@ -268,6 +307,7 @@ class CoreGroupCreateView(ChildFormView):
 class VisitCreateView(ChildFormView):
     model = CpPlan
     form_class = f.VisitForm
+    step = "visit_record"
     title = "Record a statutory visit"
     success_message = "Visit recorded"
 
@@ -278,6 +318,7 @@ class VisitCreateView(ChildFormView):
 class PlanEndView(ChildFormView):
     model = CpPlan
     form_class = f.PlanEndForm
+    step = "cp_plan_end"
     title = "End the child protection plan"
     submit_text = "End plan"
     success_message = "Child protection plan ended"

@@ -5,7 +5,7 @@ Three people share the work: Sam Worker (social worker), Morgan Manager (team ma
 has been met is met on time:
 
     contact received, decided as a referral, referral decided   20 working days ago
-    strategy discussion (section 47 enquiry starts)              19
+    strategy discussion (section 47 enquiry starts)              20   (due within 1 of the referral decision)
     child seen                                                   18
     enquiry outcome: convene a conference                        15
     initial conference: plan (neglect)                           12   (due within 15 of the discussion)
@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -28,6 +29,7 @@ from tests.browser.conftest import (
     fieldset,
     fill_date,
     follow,
+    go_to,
     sign_in,
     sign_out,
     submit,
@@ -41,7 +43,7 @@ CHILD = "Ava Example"
 def test_a_child_from_contact_to_the_first_review_of_a_plan(page, staff, axe):
     today = timezone.localdate()
     contact_on = working_days_ago(today, 20)
-    strategy_on = working_days_ago(today, 19)
+    strategy_on = working_days_ago(today, 20)
     seen_on = working_days_ago(today, 18)
     outcome_on = working_days_ago(today, 15)
     conference_on = working_days_ago(today, 12)
@@ -202,6 +204,7 @@ def test_a_child_from_contact_to_the_first_review_of_a_plan(page, staff, axe):
     for clock, status in [
         ("Referral decision", "Met"),
         ("Assessment", "Due"),
+        ("Strategy discussion", "Met"),
         ("Initial child protection conference", "Met"),
         ("First core group", "Met"),
         ("First review conference", "Met"),
@@ -211,7 +214,21 @@ def test_a_child_from_contact_to_the_first_review_of_a_plan(page, staff, axe):
         row = clocks.get_by_role("row").filter(has=page.get_by_role("rowheader", name=clock, exact=True))
         expect(row).to_have_count(1)
         expect(row.get_by_role("cell").last).to_have_text(status)
-    expect(clocks.get_by_role("row")).to_have_count(8)  # the header row and the seven clocks
+    expect(clocks.get_by_role("row")).to_have_count(9)  # the header row and the eight clocks
+    statuses = clocks.get_by_role("row").filter(has=page.get_by_role("rowheader")).locator("td:last-child")
+    expect(statuses).to_have_text(["Due", "Due", "Due", "Met", "Met", "Met", "Met", "Met"])  # open clocks first
+
+    # 10. On a phone (375 px wide) the wide tables scroll sideways in their own focusable regions, not the page.
+    page.set_viewport_size({"width": 375, "height": 812})
+    for path, region in [
+        (page.url, "Statutory clocks"),
+        (reverse("my-work"), "My work"),
+        (reverse("team-work"), "My team's work"),
+    ]:
+        go_to(page, axe, path)
+        expect(page.get_by_role("region", name=region, exact=True)).to_have_attribute("tabindex", "0")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"{path} is {width} px wide at 375 px"
 
     print("Pages checked with axe:", *axe.pages, sep="\n  ")
     axe.assert_clean()

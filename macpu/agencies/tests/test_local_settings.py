@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -63,6 +65,59 @@ def test_a_setting_out_of_range_is_refused_naming_the_field_and_nothing_changes(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("visit_frequency_working_days", "0", "Working days between statutory visits must be between 1 and 60."),
+        ("visit_frequency_working_days", "61", "Working days between statutory visits must be between 1 and 60."),
+        ("visit_frequency_working_days", "", "Enter the working days between statutory visits."),
+        ("visit_frequency_working_days", "ten", "Working days between statutory visits must be a whole number"),
+        ("contact_decision_working_days", "11", "Working days to decide a contact must be between 1 and 10."),
+        (
+            "strategy_discussion_working_days",
+            "0",
+            "Working days to hold a strategy discussion must be between 1 and 10.",
+        ),
+        ("due_soon_working_days", "21", "Working days before a clock shows as due soon must be between 0 and 20."),
+        ("name", "", "Enter the local authority&#x27;s name."),
+        ("code", "", "Enter the 3-digit DfE code."),
+        ("code", "1234", "Enter the 3-digit DfE code."),
+    ],
+)
+def test_each_refused_setting_has_a_message_naming_it_and_no_django_default(
+    client, local_authority, administrator, field, value, message
+):
+    client.force_login(administrator)
+
+    response = client.post(reverse("local-settings"), {**FORM, field: value})
+
+    body = response.content.decode()
+    assert f'href="#id_{field}"' in body
+    assert body.count(message) == 2  # in the error summary and beside the field
+    assert "Ensure this value" not in body and "This field is required" not in body
+    assert "Enter a whole number." not in body
+    assert LocalAuthority.objects.get().visit_frequency_working_days == 10
+
+
+@pytest.mark.django_db
+def test_the_number_boxes_carry_the_models_ranges(client, local_authority, administrator):
+    client.force_login(administrator)
+
+    body = client.get(reverse("local-settings")).content.decode()
+
+    for field, (low, high) in {
+        "visit_frequency_working_days": (1, 60),
+        "contact_decision_working_days": (1, 10),
+        "strategy_discussion_working_days": (1, 10),
+        "due_soon_working_days": (0, 20),
+    }.items():
+        box = re.search(rf'<input[^>]*name="{field}"[^>]*>', body)
+        assert box, field
+        assert f'min="{low}"' in box.group(0) and f'max="{high}"' in box.group(0), box.group(0)
+        assert f"A whole number between {low} and {high}." in body
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("role", [r for r in Role if r != Role.ADMINISTRATOR])
 def test_nobody_but_an_administrator_sees_or_changes_the_settings(client, local_authority, team, role):
     client.force_login(UserFactory(role=role, team=team, agency=team.agency))
@@ -73,4 +128,7 @@ def test_nobody_but_an_administrator_sees_or_changes_the_settings(client, local_
     assert (page.status_code, change.status_code) == (403, 403)
     for body in (page.content.decode(), change.content.decode()):
         assert "visit_frequency_working_days" not in body and "Demo Borough Council" not in body
+        assert "You do not have permission to see this page" in body  # the GOV.UK page, not Django's
+        assert "govuk-template" in body and "<h1>403 Forbidden</h1>" not in body
+        assert "Working days" not in body and "Local settings" not in body
     assert LocalAuthority.objects.get().visit_frequency_working_days == 10

@@ -85,7 +85,8 @@ def test_a_contact_becomes_a_referral_and_the_childs_case_shows_its_stage_and_ha
             "met_on": None,
             "status": "due",
             "status_label": "Due",
-        },        {
+        },
+        {
             "key": "strategy_discussion",
             "label": "Strategy discussion",
             "started_on": "2026-05-22",

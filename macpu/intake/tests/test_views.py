@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 
 import pytest
 from django.urls import reverse
@@ -80,7 +82,8 @@ def test_blank_child_rows_are_ignored_and_rows_keep_their_place_in_errors(logged
     response = logged_in.post(reverse("contact-create"), data)
 
     body = response.content.decode()
-    assert "Enter a last name." in body
+    assert "Enter child 3&#x27;s last name." in body and "Choose child 3&#x27;s sex" in body
+    assert not [m for m in summary(body) if "child 2" in m.lower()]
     assert 'href="#id_child_2_family_name"' in body  # the summary links to the third row, not the second
     assert Person.objects.count() == 0
 
@@ -114,9 +117,97 @@ def test_a_missing_first_child_is_reported_beside_the_first_child(logged_in):
     response = logged_in.post(reverse("contact-create"), data)
 
     body = response.content.decode()
-    assert "Enter a first name." in body
+    assert "Enter child 1&#x27;s first name." in body
     assert 'id="id_child_0_given_name_error"' in body
     assert Person.objects.count() == 0
+
+
+def summary(body: str) -> list[str]:
+    """The error summary's messages, in order."""
+    start = body.index('class="govuk-error-summary"')
+    block = body[start : body.index("</ul>", start)]
+    return [html.unescape(m) for m in re.findall(r'<li><a href="#[^"]*">(.*?)</a></li>', block)]
+
+
+def test_an_empty_contact_form_reports_every_missing_answer_at_once(logged_in):
+    response = logged_in.post(reverse("contact-create"), {})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert summary(body) == [
+        "Enter the date the contact was received.",
+        "Enter the household's address.",
+        "Enter child 1's first name.",
+        "Enter child 1's last name.",
+        "Choose child 1's sex: male, female or not known.",
+        "Enter who raised the concern.",
+        "Choose where the concern came from.",
+        "Enter the concern, in the referrer's words.",
+        "Choose how urgent the concern is.",
+    ]
+    assert 'id="id_urgency_error"' in body and 'id="id_referral_source_error"' in body
+    assert Person.objects.count() == 0
+
+
+def test_a_started_adult_row_is_checked_in_the_same_submit_as_the_rest_of_the_form(logged_in):
+    data = contact_data(
+        adult_0_sex="",
+        adult_0_relationship="",
+        received_on_day="",
+        received_on_month="",
+        received_on_year="",
+        referral_source="",
+        concern="",
+        urgency="",
+    )
+
+    body = logged_in.post(reverse("contact-create"), data).content.decode()
+
+    assert summary(body) == [
+        "Enter the date the contact was received.",
+        "Choose adult 1's sex: male, female or not known.",
+        "Choose what adult 1 is to the children.",
+        "Choose where the concern came from.",
+        "Enter the concern, in the referrer's words.",
+        "Choose how urgent the concern is.",
+    ]
+    assert 'id="id_adult_0_sex_error"' in body and 'id="id_adult_0_relationship_error"' in body
+
+
+def test_the_household_and_the_contact_services_problems_are_reported_together_naming_the_row(logged_in):
+    data = contact_data(
+        **date_data("received_on", dt.date(2099, 1, 1)), **date_data("child_1_date_of_birth", dt.date(2099, 1, 1))
+    )
+
+    body = logged_in.post(reverse("contact-create"), data).content.decode()
+
+    assert summary(body) == [  # in the order of the page
+        "The date the contact was received cannot be in the future.",
+        "Child 2: the date of birth cannot be in the future.",
+    ]
+    assert 'href="#id_child_1_date_of_birth_day"' in body
+    assert 'id="id_child_1_date_of_birth_error"' in body
+    assert "A contact is about at least one child." not in body
+    assert (Person.objects.count(), Contact.objects.count()) == (0, 0)
+
+
+def test_a_date_in_a_household_row_that_is_not_a_real_date_says_whose_it_is(logged_in):
+    data = contact_data(
+        child_0_date_of_birth_day="31",
+        child_0_date_of_birth_month="2",
+        adult_0_date_of_birth_day="40",
+        adult_0_date_of_birth_month="1",
+        adult_0_date_of_birth_year="1990",
+    )
+
+    body = logged_in.post(reverse("contact-create"), data).content.decode()
+
+    assert summary(body) == [
+        "Child 1's date of birth must be a real date.",
+        "Adult 1's date of birth must be a real date.",
+    ]
+    error = body[body.index('id="id_child_0_date_of_birth_error"') :][:200]
+    assert "Child 1&#x27;s date of birth must be a real date." in error  # beside the field, too
 
 
 def test_a_contact_decided_as_a_referral_links_to_each_childs_page(logged_in):

@@ -82,7 +82,9 @@ def test_a_child_the_user_may_not_see_is_not_found_and_the_page_shows_nothing_of
 
     body = response.content.decode()
     assert response.status_code == 404
+    assert "Page not found" in body  # the same GOV.UK page as a child that does not exist
     assert "Ada" not in body and "Lovelace" not in body
+    assert reverse("child-detail", args=[referral.child_id]) not in body
 
 
 def test_the_child_page_offers_only_the_steps_the_case_allows(client, referral, social_worker, manager):
