@@ -717,20 +717,6 @@ SOCIAL_CARE_STEPS = {
         "__all__",
         "start an assessment",
     ),
-    "assessment_complete": (
-        _assessment,
-        lambda actor, assessment, s: assessment_complete(
-            actor=actor,
-            now=aware(2027, 1, 8),
-            assessment=assessment,
-            authorised_on=D(2027, 1, 8),
-            factors=["21"],
-            outcome="nfa",
-            primary_need="N9",
-        ),
-        "__all__",
-        "complete an assessment",
-    ),
     "cin_plan_start": (
         _assessment_case,
         lambda actor, ref, s: cin_plan_start(
@@ -800,6 +786,20 @@ CONFERENCE_STEPS = {
     ),
 }
 MANAGER_STEPS = {
+    "assessment_complete": (
+        _assessment,
+        lambda actor, assessment, s: assessment_complete(
+            actor=actor,
+            now=aware(2027, 1, 8),
+            assessment=assessment,
+            authorised_on=D(2027, 1, 8),
+            factors=["21"],
+            outcome="nfa",
+            primary_need="N9",
+        ),
+        "__all__",
+        "Only a team manager can authorise an assessment.",
+    ),
     "referral_decide": (
         _undecided,
         lambda actor, ref, s: referral_decide(

@@ -75,8 +75,12 @@ STEP_ROLES: dict[str, tuple[frozenset[Role], str]] = {
         "Only children's social care staff can record when the child was seen in a section 47 enquiry.",
     ),
     "s47_complete": (SOCIAL_CARE, "Only children's social care staff can record the outcome of a section 47 enquiry."),
+    "strategy_action_done": (
+        SOCIAL_CARE,
+        "Only children's social care staff can record that an action from a strategy discussion was done.",
+    ),
     "assessment_start": (SOCIAL_CARE, "Only children's social care staff can start an assessment."),
-    "assessment_complete": (SOCIAL_CARE, "Only children's social care staff can complete an assessment."),
+    "assessment_complete": (MANAGER, "Only a team manager can authorise an assessment."),
     "cin_plan_start": (SOCIAL_CARE, "Only children's social care staff can start a child in need plan."),
     "cin_plan_end": (SOCIAL_CARE, "Only children's social care staff can end a child in need plan."),
     "episode_close": (SOCIAL_CARE, "Only children's social care staff can close a case."),

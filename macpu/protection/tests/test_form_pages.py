@@ -218,13 +218,13 @@ def test_a_missing_agency_is_shown_beside_its_own_row(client, decided_referral, 
     assert not decided_referral.strategy_discussions.exists()
 
 
-def test_no_factors_identified_is_the_last_factor(client, decided_referral, social_worker):
+def test_no_factors_identified_is_the_last_factor(client, decided_referral, social_worker, manager):
     from macpu.casework.services import assessment_start
 
     assessment = assessment_start(
         actor=social_worker, now=aware(2025, 3, 3), referral=decided_referral, started_on=dt.date(2025, 3, 3)
     )
-    client.force_login(social_worker)
+    client.force_login(manager)
 
     body = client.get(reverse("assessment-complete", args=[assessment.pk])).content.decode()
 

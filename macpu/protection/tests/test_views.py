@@ -284,7 +284,7 @@ def test_a_child_can_be_taken_from_contact_to_the_end_of_a_plan_through_the_page
     )
     plan = CpPlan.objects.get()
     post(
-        social_worker,
+        manager,
         "assessment-complete",
         referral.assessments.get().pk,
         {
