@@ -72,6 +72,7 @@ def test_my_work_lists_what_is_due_soonest_first(local_authority, social_worker,
     team_items = work_items(user=manager, scope="team", today=TODAY)
 
     assert [(i.child.given_name, i.clock.key) for i in mine] == [
+        ("Ava", "strategy_action"),  # the medical agreed at the strategy discussion, due 30 Dec 2026, never marked done
         ("Ava", "statutory_visit"),
         ("Ava", "review_conference"),
     ]

@@ -17,6 +17,7 @@ class EventKind(models.TextChoices):
     CIN_PLAN_STARTED = "cin_plan_started", "Child in need plan started"
     CIN_PLAN_ENDED = "cin_plan_ended", "Child in need plan ended"
     STRATEGY_DISCUSSION = "strategy_discussion", "Strategy discussion"
+    STRATEGY_ACTION_DONE = "strategy_action_done", "Strategy action done"
     S47_STARTED = "s47_started", "Section 47 enquiry started"
     S47_CHILD_SEEN = "s47_child_seen", "Child seen during enquiry"
     S47_COMPLETED = "s47_completed", "Section 47 enquiry outcome"

@@ -283,3 +283,7 @@ class PlanEndForm(forms.Form):
         hint="A plan ends because the child is no longer at risk only at a review conference.",
         message="Choose why the plan is ending.",
     )
+
+
+class StrategyActionDoneForm(forms.Form):
+    done_on = date_field("Date the action was done")

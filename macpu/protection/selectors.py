@@ -22,6 +22,7 @@ from macpu.timescales import clocks as c
 from macpu.timescales.clocks import Clock, ClockStatus
 
 OPEN_STATUSES = (ClockStatus.DUE, ClockStatus.DUE_SOON, ClockStatus.OVERDUE)
+STRATEGY_ACTION = "strategy_action"
 
 
 def _referrals() -> object:
@@ -80,6 +81,25 @@ def referral_clocks(referral: Referral, *, today: date) -> list[Clock]:
             seen = [v.visited_on for v in plan.visits.all() if v.child_seen]
             clocks.append(c.statutory_visit(max(seen, default=plan.started_on), subject_id=plan.pk, **kw))
     return clocks
+
+
+def strategy_action_clocks(referral: Referral, *, today: date) -> dict[int, Clock]:
+    """Each action agreed at the episode's strategy discussions as a clock, by the action's id: due by its due
+    date, met on the day it was done, with the statutory clocks' statuses. Uses prefetched relations."""
+    calendar, policy = working_day_calendar(), local_policy()
+    return {
+        action.pk: Clock(
+            key=STRATEGY_ACTION,
+            label=f"Strategy action: {action.action} ({action.owner})",
+            started_on=discussion.held_on,
+            due_on=action.due_on,
+            met_on=action.done_on,
+            status=c.clock_status(action.due_on, action.done_on, today, calendar, policy),
+            subject_id=action.pk,
+        )
+        for discussion in referral.strategy_discussions.all()
+        for action in discussion.actions.all()
+    }
 
 
 def pathway_stage(referral: Referral | None) -> str:
@@ -169,7 +189,8 @@ def _work_referrals(user: User, scope: str) -> Q:
 
 
 def work_items(*, user: User, scope: str, today: date) -> list[WorkItem]:
-    """Every clock due or overdue on the open cases in scope ('mine' or 'team'), soonest first."""
+    """Every clock due or overdue on the open cases in scope ('mine' or 'team'), soonest first, with the strategy
+    discussions' actions not yet done (key "strategy_action", subject_id the action's id)."""
     people = visible_people(user)
     referrals = (
         _referrals()  # type: ignore[attr-defined]
@@ -179,7 +200,7 @@ def work_items(*, user: User, scope: str, today: date) -> list[WorkItem]:
     )
     items = []
     for referral in referrals:
-        for clock in referral_clocks(referral, today=today):
+        for clock in [*referral_clocks(referral, today=today), *strategy_action_clocks(referral, today=today).values()]:
             if clock.status in OPEN_STATUSES:
                 if user.role == Role.CONFERENCE_CHAIR and scope == "mine" and "conference" not in clock.key:
                     continue

@@ -183,6 +183,33 @@ def strategy_discussion_record(
 
 
 @transaction.atomic
+def strategy_action_done(*, actor: User, now: datetime, action: StrategyAction, done_on: date) -> StrategyAction:
+    """Record that an action agreed at a strategy discussion was done."""
+    action = locked(action)
+    discussion = action.discussion
+    referral = locked(discussion.referral)
+    rules = Rules()
+    check_role(rules, actor, "strategy_action_done")
+    require_open_and_acted_on(rules, referral, "done_on")
+    rules.check(action.done_on is None, "done_on", "This action has already been marked as done.")
+    rules.not_in_future(done_on, "done_on", "The date the action was done", today_of(now))
+    rules.not_before(done_on, discussion.held_on, "done_on", "The date the action was done", "the discussion")
+    rules.raise_if_broken()
+    action.done_on = done_on
+    action.save(update_fields=["done_on"])
+    event_record(
+        child=referral.child,
+        kind=EventKind.STRATEGY_ACTION_DONE,
+        occurred_on=done_on,
+        subject=action,
+        summary=f"Strategy action done: {action.action}",
+        actor=actor,
+        now=now,
+    )
+    return action
+
+
+@transaction.atomic
 def s47_child_seen(*, actor: User, now: datetime, enquiry: S47Enquiry, seen_on: date, seen_alone: bool) -> S47Enquiry:
     enquiry = locked(enquiry)
     rules = Rules()

@@ -10,6 +10,7 @@ urlpatterns = [
     path("children/", views.child_search, name="child-search"),
     path("children/<int:pk>/", views.child_detail, name="child-detail"),
     path("referrals/<int:pk>/strategy/", views.StrategyCreateView.as_view(), name="strategy-create"),
+    path("actions/<int:pk>/done/", views.StrategyActionDoneView.as_view(), name="strategy-action-done"),
     path("enquiries/<int:pk>/seen/", views.S47SeenView.as_view(), name="s47-seen"),
     path("enquiries/<int:pk>/outcome/", views.S47OutcomeView.as_view(), name="s47-outcome"),
     path("enquiries/<int:pk>/conference/", views.InitialConferenceView.as_view(), name="conference-initial"),

@@ -24,8 +24,8 @@ from macpu.intake.views import ChildFormView
 from macpu.people.selectors import NotADate, SearchResults, person_search_results
 from macpu.protection import forms as f
 from macpu.protection import services
-from macpu.protection.models import ConferenceKind, CpPlan, S47Enquiry, S47Outcome
-from macpu.protection.selectors import ChildCase, child_case, pathway_stage, work_items
+from macpu.protection.models import ConferenceKind, CpPlan, S47Enquiry, S47Outcome, StrategyAction
+from macpu.protection.selectors import ChildCase, child_case, pathway_stage, strategy_action_clocks, work_items
 from macpu.timescales.clocks import Clock, ClockStatus
 
 CONTACT_DECISION = "contact_decision"
@@ -163,12 +163,37 @@ def open_clocks_first(clocks: list[Clock]) -> list[Clock]:
     return sorted(clocks, key=lambda c: (0, rank[c.status], c.due_on) if c.status in rank else (1, 0, date.min))
 
 
+def _discussion_rows(referral: Referral | None, user: User, today: date) -> list[dict[str, Any]]:
+    """Each strategy discussion with its actions: each action's status as a clock, and a link to mark it done
+    when it is not yet done, the case is open and the user's role may record it."""
+    if referral is None:
+        return []
+    clocks = strategy_action_clocks(referral, today=today)
+    may_mark = referral.is_open and may_record(user, "strategy_action_done")
+    return [
+        {
+            "discussion": discussion,
+            "actions": [
+                {
+                    "action": action,
+                    "clock": clocks[action.pk],
+                    "done_url": reverse("strategy-action-done", args=[action.pk])
+                    if may_mark and action.done_on is None
+                    else "",
+                }
+                for action in discussion.actions.all()
+            ],
+        }
+        for discussion in sorted(referral.strategy_discussions.all(), key=lambda d: d.held_on)
+    ]
+
+
 def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = child_case(user=request.user, child_id=pk, today=timezone.localdate())  # type: ignore[arg-type]
+    today = timezone.localdate()
+    case = child_case(user=request.user, child_id=pk, today=today)  # type: ignore[arg-type]
     if case is None:
         raise Http404("Page not found")
     referral = case.current
-    discussions = sorted(referral.strategy_discussions.all(), key=lambda d: d.held_on) if referral else []
     plans = sorted(referral.cp_plans.all(), key=lambda p: p.started_on) if referral else []
     conferences = sorted(referral.conferences.all(), key=lambda c: c.held_on) if referral else []
     return render(
@@ -182,7 +207,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "actions": next_steps(case, request.user),  # type: ignore[arg-type]
             "assessments": sorted(referral.assessments.all(), key=lambda a: a.started_on) if referral else [],
             "cin_plans": sorted(referral.cin_plans.all(), key=lambda p: p.started_on) if referral else [],
-            "discussions": discussions,
+            "discussions": _discussion_rows(referral, request.user, today),  # type: ignore[arg-type]
             "enquiries": _enquiries(referral),
             "conferences": conferences,
             "plans": [
@@ -223,6 +248,23 @@ class StrategyCreateView(ChildFormView):
             empty = [i for i in range(len(f.PRE_LABELLED)) if i not in self.rows["participant"]]
             return f"participant_{empty[0] if empty else 0}_name"
         return rows_rename(self.rows)(key)
+
+
+class StrategyActionDoneView(ChildFormView):
+    model = StrategyAction
+    child_path = "discussion__referral__child"
+    form_class = f.StrategyActionDoneForm
+    step = "strategy_action_done"
+    title = "Mark an action as done"
+    submit_text = "Mark as done"
+    success_message = "Action marked as done"
+
+    def get_context(self) -> dict[str, Any]:
+        action = self.subject
+        return {"intro": f"{action.action} ({action.owner}), due by {action.due_on:%-d %B %Y}."}
+
+    def perform(self, form: Any, *, actor: User, now: datetime) -> object:
+        return services.strategy_action_done(actor=actor, now=now, action=self.subject, **form.cleaned_data)
 
 
 class S47SeenView(ChildFormView):
