@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import get_text_list
 from django.views import View
 from django.views.decorators.http import require_http_methods
 
@@ -35,7 +36,7 @@ from macpu.intake.forms import (
 )
 from macpu.intake.models import Contact, ContactOutcome, Referral
 from macpu.intake.services import contact_decide, contact_record, referral_allocate, referral_decide
-from macpu.people.models import Person
+from macpu.people.models import Person, Relationship
 from macpu.people.selectors import visible_people
 from macpu.people.services import household_record
 
@@ -173,14 +174,39 @@ def contact_create(request: HttpRequest) -> HttpResponse:
 
 
 def _contact_page(request: HttpRequest, contact: Contact, form: ContactDecisionForm | None) -> HttpResponse:
+    """The contact, its household (the children, and each adult with what they are to the children) and decision.
+
+    The household's people and their relationships to the children are two queries, whatever the household's size.
+    """
     children = list(contact.children.order_by("family_name", "given_name"))
     referrals = list(contact.referrals.select_related("child").order_by("child__family_name", "child__given_name"))
+    adults: list[tuple[Person, str]] = []
+    if contact.household is not None:
+        child_ids = {child.pk for child in children}
+        others = [m for m in contact.household.members.order_by("family_name", "given_name") if m.pk not in child_ids]
+        kinds: dict[int, dict[str, list[str]]] = {other.pk: {} for other in others}  # adult -> label -> children
+        names = {child.pk: child.full_name for child in children}
+        for relationship in Relationship.objects.filter(person__in=children, relative__in=others).order_by(
+            "person__family_name", "person__given_name"
+        ):
+            label = relationship.get_kind_display()
+            kinds[relationship.relative_id].setdefault(label, []).append(names[relationship.person_id])
+        for other in others:
+            by_label = kinds[other.pk]
+            if not by_label:
+                text = "Not recorded"
+            elif len(by_label) == 1 and len(next(iter(by_label.values()))) == len(children):
+                text = next(iter(by_label))  # the same to every child, e.g. "Parent"
+            else:
+                text = "; ".join(f"{label} to {get_text_list(of, 'and')}" for label, of in by_label.items())
+            adults.append((other, text))
     return render(
         request,
         "intake/contact_detail.html",
         {
             "contact": contact,
             "children": children,
+            "adults": adults,
             "referrals": referrals,
             "form": form if not contact.outcome and may_record(request.user, "contact_decide") else None,  # type: ignore[arg-type]
             "is_referral": contact.outcome == ContactOutcome.REFERRAL,
@@ -228,6 +254,28 @@ class ReferralDecideView(ChildFormView):
     title = "Decide the referral"
     submit_text = "Save decision"
     success_message = "Referral decision recorded"
+
+    def get_context(self) -> dict[str, Any]:
+        """Above the form, what the manager decides on: the child, who raised the concern and why, the contact's
+        decision, and the brothers and sisters in the same contact (each has their own referral to decide)."""
+        referral: Referral = self.subject
+        contact = None
+        siblings: list[tuple[Person, Referral | None]] = []
+        if referral.contact_id is not None:
+            contact = Contact.objects.select_related("referrer_agency", "decided_by").get(pk=referral.contact_id)
+            referrals = {r.child_id: r for r in contact.referrals.all()}
+            others = (
+                contact.children.filter(pk__in=visible_people(self.request.user))  # type: ignore[arg-type]
+                .exclude(pk=self.child.pk)
+                .order_by("family_name", "given_name")
+            )
+            siblings = [(other, referrals.get(other.pk)) for other in others]
+        return {
+            "before_form": "intake/referral_summary.html",
+            "referral": referral,
+            "contact": contact,
+            "siblings": siblings,
+        }
 
     def perform(self, form: Any, *, actor: User, now: datetime) -> object:
         return referral_decide(actor=actor, now=now, referral=self.subject, **form.cleaned_data)
