@@ -22,6 +22,7 @@ from macpu.intake.models import Referral
 from macpu.intake.services import (
     contact_decide,
     contact_record,
+    contact_with_household_record,
     referral_allocate,
     referral_create,
     referral_decide,
@@ -591,6 +592,78 @@ def test_a_date_of_birth_in_the_future_is_refused(social_worker):
     )
 
 
+def _contact_with_household(actor, team, *, born=D(2020, 1, 1), received_on=D(2027, 1, 4)):
+    return contact_with_household_record(
+        actor=actor,
+        now=aware(2027, 1, 4),
+        household={
+            "address": "1 Example Road",
+            "postcode": "ZZ1 1ZZ",
+            "children": [
+                PersonDetails(given_name="Ava", family_name="Example", date_of_birth=D(2020, 1, 1)),
+                PersonDetails(given_name="Leo", family_name="Example", date_of_birth=born),
+            ],
+        },
+        team=team,
+        received_on=received_on,
+        referrer_name="PC Lee",
+        referral_source="6",
+        concern="Domestic abuse call-out.",
+        urgency="same_day",
+    )
+
+
+def test_one_refusal_names_every_problem_with_the_household_and_the_contact_and_writes_nothing(social_worker, team):
+    before = row_counts()
+
+    with pytest.raises(ValidationError) as refused:
+        _contact_with_household(social_worker, team, born=D(2027, 1, 5), received_on=D(2027, 1, 5))
+
+    assert refused.value.message_dict == {
+        "child_1_date_of_birth": ["The date of birth cannot be in the future."],
+        "received_on": ["The date the contact was received cannot be in the future."],
+    }  # and not "a contact is about at least one child": the household's refusal says it
+    assert row_counts() == before
+
+
+def test_a_contact_refused_after_its_household_was_valid_leaves_no_household_behind(social_worker, team):
+    refuses(lambda: _contact_with_household(social_worker, team, received_on=D(2027, 1, 5)), "received_on", "future")
+
+
+def test_a_contact_and_its_household_are_recorded_together(social_worker, team):
+    contact = _contact_with_household(social_worker, team)
+
+    assert sorted(c.given_name for c in contact.children.all()) == ["Ava", "Leo"]
+    assert contact.household is not None and contact.household.members.count() == 2
+    assert (contact.team, contact.recorded_by) == (team, social_worker)
+
+
+@pytest.mark.parametrize("who", ["administrator", "no role", "chair in no team"])
+def test_only_unit_staff_in_a_team_record_a_contact(chair, team, who):
+    actor = {
+        "administrator": lambda: UserFactory(role=Role.ADMINISTRATOR, team=team, agency=team.agency),
+        "no role": lambda: UserFactory(role="", team=team, agency=team.agency),
+        "chair in no team": lambda: chair,
+    }[who]()
+    contact = {
+        "received_on": D(2027, 1, 4),
+        "referrer_name": "PC Lee",
+        "referral_source": "6",
+        "concern": "Domestic abuse call-out.",
+        "urgency": "same_day",
+        "team": team,
+    }
+    child = PersonFactory()
+    message = "Only unit staff in a team can record a contact."
+
+    refuses(lambda: _contact_with_household(actor, team), "__all__", message)
+    refuses(
+        lambda: contact_record(actor=actor, now=aware(2027, 1, 4), children=[child], **contact),
+        "__all__",
+        message,
+    )
+
+
 # --- who may record each step -----------------------------------------------------------------------------------
 # Each step: (arrange the case with the right people, returning its subject; act as `actor` on that subject).
 
@@ -667,6 +740,14 @@ def _conference(on, decision):
 
 
 SOCIAL_CARE_STEPS = {
+    "referral_create": (
+        lambda s: PersonFactory(),
+        lambda actor, child, s: referral_create(
+            actor=actor, now=aware(2027, 1, 4), child=child, received_on=D(2027, 1, 4), source="6", team=s.team
+        ),
+        "__all__",
+        "Only children's social care staff can record a referral.",
+    ),
     "contact_decide": (
         _contact,
         lambda actor, contact, s: contact_decide(

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from macpu.agencies.models import Role
 from macpu.chronology.models import Event, EventKind
+from macpu.intake.services import contact_record
 from macpu.protection.selectors import child_case, work_items
+from tests.factories import PersonFactory, UserFactory, aware
 from tests.pathway import EXPECTED_CLOCKS, TODAY, D, run_pathway
 
 
@@ -78,6 +81,28 @@ def test_my_work_lists_what_is_due_soonest_first(local_authority, social_worker,
     ]
     assert [i.clock.due_on for i in team_items] == sorted(i.clock.due_on for i in team_items)
     assert ("Leo", "referral_decision") in [(i.child.given_name, i.clock.key) for i in team_items]
+
+
+@pytest.mark.django_db
+def test_the_teams_work_lists_an_undecided_contact_only_to_those_who_may_see_it(local_authority, social_worker, team):
+    contact_record(
+        actor=social_worker,
+        now=aware(2027, 1, 4),
+        children=[PersonFactory(given_name="Ava")],
+        received_on=D(2027, 1, 4),
+        referrer_name="PC Lee",
+        referral_source="6",
+        concern="Domestic abuse call-out.",
+        urgency="same_day",
+        team=team,
+    )
+    administrator = UserFactory(role=Role.ADMINISTRATOR, team=team, agency=team.agency)
+
+    seen = work_items(user=social_worker, scope="team", today=D(2027, 1, 5))
+    not_seen = work_items(user=administrator, scope="team", today=D(2027, 1, 5))
+
+    assert [(i.child.given_name, i.clock.key) for i in seen] == [("Ava", "contact_decision")]
+    assert not_seen == []
 
 
 @pytest.mark.django_db

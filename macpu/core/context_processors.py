@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from macpu.agencies.models import Role
+from macpu.intake.services import may_record_contact  # the page refuses anyone else
 
 CASE_LINKS = (("My work", "my-work"), ("Team's work", "team-work"), ("Find a child", "child-search"))
 ADMINISTRATOR_LINKS = (("Local settings", "local-settings"),)
@@ -24,6 +25,9 @@ def navigation(request: HttpRequest) -> dict[str, list[NavigationLink]]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"navigation": []}
-    links = ADMINISTRATOR_LINKS if user.role == Role.ADMINISTRATOR else (*CASE_LINKS, ("New contact", "contact-create"))
+    if user.role == Role.ADMINISTRATOR:
+        links = ADMINISTRATOR_LINKS
+    else:
+        links = (*CASE_LINKS, ("New contact", "contact-create")) if may_record_contact(user) else CASE_LINKS
     current = request.resolver_match.url_name if request.resolver_match else None
     return {"navigation": [NavigationLink(label, reverse(name), name == current) for label, name in links]}

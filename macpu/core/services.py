@@ -64,6 +64,7 @@ MANAGER = frozenset({Role.TEAM_MANAGER})
 CONFERENCE = frozenset({Role.CONFERENCE_CHAIR, Role.TEAM_MANAGER})
 STEP_ROLES: dict[str, tuple[frozenset[Role], str]] = {
     "contact_decide": (SOCIAL_CARE, "Only children's social care staff can decide what happens to a contact."),
+    "referral_create": (SOCIAL_CARE, "Only children's social care staff can record a referral."),
     "referral_decide": (MANAGER, "Only a team manager can decide a referral."),
     "referral_allocate": (MANAGER, "Only a team manager can allocate a case."),
     "strategy_discussion_record": (

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from macpu.agencies.models import Agency, Role, Team, User
@@ -14,10 +16,17 @@ from macpu.core.codes import ReasonForClosure, ReferralSource
 from macpu.core.services import Rules, check_role, locked, today_of
 from macpu.intake.models import Contact, ContactOutcome, Referral, ReferralDecision, Urgency
 from macpu.people.models import Household, Person
+from macpu.people.selectors import CASE_ROLES
+from macpu.people.services import household_record
 
 
 def _check_source(rules: Rules, source: str, field: str = "referral_source") -> None:
     rules.check(source in ReferralSource.values, field, "Choose who made the referral from the list.")
+
+
+def may_record_contact(user: User) -> bool:
+    """Unit staff in a team record contacts: every unit case role (police notifications are contacts)."""
+    return user.is_active and user.role in CASE_ROLES and user.team_id is not None
 
 
 @transaction.atomic
@@ -38,6 +47,7 @@ def contact_record(
 ) -> Contact:
     today = today_of(now)
     rules = Rules()
+    rules.check(may_record_contact(actor), "__all__", "Only unit staff in a team can record a contact.")
     rules.check(len(children) > 0, "children", "A contact is about at least one child.")
     rules.not_in_future(received_on, "received_on", "The date the contact was received", today)
     rules.check(bool(referrer_name.strip()), "referrer_name", "Enter who raised the concern.")
@@ -69,6 +79,55 @@ def contact_record(
             actor=actor,
             now=now,
         )
+    return contact
+
+
+@transaction.atomic
+def contact_with_household_record(
+    *,
+    actor: User,
+    now: datetime,
+    household: Mapping[str, Any],
+    team: Team,
+    received_on: date,
+    referrer_name: str,
+    referral_source: str,
+    concern: str,
+    urgency: str,
+    referrer_role: str = "",
+    referrer_agency: Agency | None = None,
+) -> Contact:
+    """Record a household (`household` holds `people.services.household_record`'s arguments) and the contact about
+    its children: both or nothing. One refusal names every problem with both, under the household's keys
+    (child_1_date_of_birth) and the contact's (received_on). When the household is refused there are no children,
+    so the contact's "at least one child" says nothing new and is left out."""
+    errors: dict[str, list[str]] = {}
+    people = None
+    try:
+        people = household_record(actor=actor, now=now, **household)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    try:
+        contact = contact_record(
+            actor=actor,
+            now=now,
+            children=people.children if people else [],
+            household=people.household if people else None,
+            received_on=received_on,
+            referrer_name=referrer_name,
+            referral_source=referral_source,
+            concern=concern,
+            urgency=urgency,
+            team=team,
+            referrer_role=referrer_role,
+            referrer_agency=referrer_agency,
+        )
+    except ValidationError as error:
+        for key, messages in error.message_dict.items():
+            if people or key != "children":
+                errors.setdefault(key, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)  # undoes the household, if it was written
     return contact
 
 
@@ -187,6 +246,7 @@ def referral_create(
 ) -> Referral:
     """A referral received directly (for example from a partner agency's system through the API)."""
     rules = Rules()
+    check_role(rules, actor, "referral_create")
     rules.not_in_future(received_on, "received_on", "The referral date", today_of(now))
     _check_source(rules, source, "source")
     _check_can_open_episode(rules, [child], received_on, "child")
@@ -246,6 +306,7 @@ def referral_allocate(*, actor: User, now: datetime, referral: Referral, worker:
         "worker",
         "Allocate the case to a social worker.",
     )
+    rules.check(worker.team_id == referral.team_id, "worker", "Allocate the case to someone in the team holding it.")
     rules.check(referral.is_open, "worker", "This case is closed.")
     rules.raise_if_broken()
     referral.allocated_worker = worker

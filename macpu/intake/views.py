@@ -7,16 +7,15 @@ taken here at the edge, show the service's errors beside the fields, and go back
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import get_text_list
@@ -35,17 +34,18 @@ from macpu.intake.forms import (
     rows_rename,
 )
 from macpu.intake.models import Contact, ContactOutcome, Referral
-from macpu.intake.services import contact_decide, contact_record, referral_allocate, referral_decide
+from macpu.intake.selectors import case_record_get, contact_get
+from macpu.intake.services import (
+    contact_decide,
+    contact_with_household_record,
+    may_record_contact,
+    referral_allocate,
+    referral_decide,
+)
 from macpu.people.models import Person, Relationship
 from macpu.people.selectors import visible_people
-from macpu.people.services import household_record
 
 FORM_PAGE = "core/form_page.html"
-
-
-def visible_contacts(user: User) -> models.QuerySet[Contact]:
-    """Contacts about a child the user may see (the people scope filter, as a subquery)."""
-    return Contact.objects.filter(children__in=visible_people(user)).distinct()
 
 
 class ChildFormView(View):
@@ -71,8 +71,9 @@ class ChildFormView(View):
         user: User = request.user  # type: ignore[assignment]  # LoginRequiredMiddleware: always signed in here
         if not may_record(user, self.step):
             raise PermissionDenied  # before anything about the case is read
-        scoped = self.model._default_manager.filter(**{f"{self.child_path}__in": visible_people(user)})
-        self.subject = get_object_or_404(scoped, pk=kwargs["pk"])
+        self.subject = case_record_get(user=user, model=self.model, child_path=self.child_path, pk=kwargs["pk"])
+        if self.subject is None:
+            raise Http404
         child: Any = self.subject
         for part in self.child_path.split("__"):
             child = getattr(child, part)
@@ -123,50 +124,25 @@ class ChildFormView(View):
         return render(self.request, self.template_name, context, status=status)
 
 
-class _Refused(Exception):
-    """Raised inside the contact's transaction to undo the household when the contact is refused."""
-
-
 def contact_create(request: HttpRequest) -> HttpResponse:
-    """Record the household and the contact in one transaction, and report both services' problems together.
-
-    Both services are always asked, so one submit shows everything wrong with the household and the contact at
-    once. When the household is refused there are no children yet: the contact's service is still asked, for its
-    own checks, with none (it refuses to write a contact about nobody, so nothing is written).
-    """
+    """Record the household and the contact together: one submit shows everything wrong with both."""
+    user: User = request.user  # type: ignore[assignment]
+    if not may_record_contact(user):
+        raise PermissionDenied
     form = ContactForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         household = form.household()
         rows = household.pop("rows")
-        rename: Callable[[str], str] = rows_rename(rows)  # type: ignore[arg-type]
-        now = timezone.now()
-        team = request.user.team  # type: ignore[union-attr]
-        if team is None:
-            form.add_error(None, "You need to be a member of a team to record a contact.")
-            return render(request, "intake/contact_form.html", {"form": form})
         try:
-            with transaction.atomic():
-                people = None
-                try:
-                    people = household_record(actor=request.user, now=now, **household)  # type: ignore[arg-type]
-                except ValidationError as error:
-                    add_service_errors(form, error, rename, reword=form.reword_row_error)
-                try:
-                    contact = contact_record(
-                        actor=request.user,  # type: ignore[arg-type]
-                        now=now,
-                        children=people.children if people else [],
-                        household=people.household if people else None,
-                        team=team,
-                        **form.contact(),  # type: ignore[arg-type]
-                    )
-                except ValidationError as error:
-                    # Without a household, "a contact is about at least one child" says nothing new.
-                    add_service_errors(form, error, ignore=() if people else ("children",))
-                if form.errors:
-                    raise _Refused
-        except _Refused:
-            pass
+            contact = contact_with_household_record(
+                actor=user,
+                now=timezone.now(),
+                household=household,
+                team=user.team,  # type: ignore[arg-type]  # may_record_contact: in a team
+                **form.contact(),  # type: ignore[arg-type]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error, rows_rename(rows), reword=form.reword_row_error)  # type: ignore[arg-type]
         else:
             messages.success(request, "Contact recorded")
             return redirect("contact-detail", pk=contact.pk)
@@ -214,22 +190,20 @@ def _contact_page(request: HttpRequest, contact: Contact, form: ContactDecisionF
     )
 
 
+def _contact(request: HttpRequest, pk: int) -> Contact:
+    contact = contact_get(user=request.user, contact_id=pk)  # type: ignore[arg-type]
+    if contact is None:
+        raise Http404
+    return contact
+
+
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = get_object_or_404(
-        visible_contacts(request.user).select_related(
-            "household",
-            "team",
-            "recorded_by",  # type: ignore[arg-type]
-            "decided_by",
-        ),
-        pk=pk,
-    )
-    return _contact_page(request, contact, ContactDecisionForm())
+    return _contact_page(request, _contact(request, pk), ContactDecisionForm())
 
 
 @require_http_methods(["GET", "POST"])
 def contact_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = get_object_or_404(visible_contacts(request.user), pk=pk)  # type: ignore[arg-type]
+    contact = _contact(request, pk)
     if not may_record(request.user, "contact_decide"):  # type: ignore[arg-type]
         raise PermissionDenied
     if request.method != "POST":  # the decision form lives on the contact's page
@@ -259,13 +233,13 @@ class ReferralDecideView(ChildFormView):
         """Above the form, what the manager decides on: the child, who raised the concern and why, the contact's
         decision, and the brothers and sisters in the same contact (each has their own referral to decide)."""
         referral: Referral = self.subject
-        contact = None
+        user: User = self.request.user  # type: ignore[assignment]
+        contact = contact_get(user=user, contact_id=referral.contact_id) if referral.contact_id else None
         siblings: list[tuple[Person, Referral | None]] = []
-        if referral.contact_id is not None:
-            contact = Contact.objects.select_related("referrer_agency", "decided_by").get(pk=referral.contact_id)
+        if contact is not None:
             referrals = {r.child_id: r for r in contact.referrals.all()}
             others = (
-                contact.children.filter(pk__in=visible_people(self.request.user))  # type: ignore[arg-type]
+                contact.children.filter(pk__in=visible_people(user))
                 .exclude(pk=self.child.pk)
                 .order_by("family_name", "given_name")
             )
@@ -291,7 +265,7 @@ class ReferralAllocateView(ChildFormView):
     success_message = "Social worker allocated"
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {"workers": team_social_workers(self.request.user.team)}  # type: ignore[union-attr]
+        return {"workers": team_social_workers(self.subject.team)}
 
     def perform(self, form: Any, *, actor: User, now: datetime) -> object:
         return referral_allocate(actor=actor, now=now, referral=self.subject, worker=form.cleaned_data["worker"])

@@ -124,6 +124,25 @@ def test_a_second_open_episode_is_refused_on_the_child_id_field(sw_api, referral
 
 
 @pytest.mark.django_db
+def test_a_police_officer_cannot_record_a_referral_and_nothing_is_written(known_child, team):
+    officer = UserFactory(role=Role.POLICE_OFFICER, team=team, agency=team.agency)
+    events = known_child.events.count()
+
+    with frozen(2026, 5, 22):
+        response = signed_in(officer).post(
+            "/api/v1/referrals/",
+            {"child_id": known_child.pk, "received_on": "2026-05-22", "source": "6"},
+            format="json",
+        )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": {"non_field_errors": ["Only children's social care staff can record a referral."]}
+    }
+    assert (Referral.objects.count(), known_child.events.count()) == (0, events)
+
+
+@pytest.mark.django_db
 def test_a_child_id_that_is_not_a_number_answers_400(sw_api):
     response = sw_api.post(
         "/api/v1/referrals/", {"child_id": "MAC0000001", "received_on": "2026-05-22", "source": "6"}, format="json"

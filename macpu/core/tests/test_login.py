@@ -79,11 +79,19 @@ def test_a_signed_in_page_shows_the_navigation_the_user_and_a_sign_out_button(cl
 
     assert "govuk-service-navigation__list" in html
     assert f'href="{reverse("my-work")}" aria-current="page"' in html
-    assert f'href="{reverse("contact-create")}">New contact</a>' in html
+    assert reverse("contact-create") not in html  # in no team yet: the contact page would refuse them
     assert reverse("local-settings") not in html
     assert "Sam Worker" in html and "(Social worker)" in html
     assert f'action="{reverse("logout")}"' in html
     assert ">Sign out</button>" in html
+
+
+def test_a_social_worker_in_a_team_is_offered_a_new_contact(client, social_worker):
+    client.force_login(social_worker)
+
+    html = client.get(reverse("my-work")).content.decode()
+
+    assert f'href="{reverse("contact-create")}">New contact</a>' in html
 
 
 def test_signing_out_is_a_post_and_returns_to_the_sign_in_page(client, user):

@@ -9,8 +9,10 @@ import re
 import pytest
 from django.urls import reverse
 
+from macpu.agencies.models import Role
 from macpu.intake.models import Contact
 from macpu.people.models import Person, Relationship
+from tests.factories import UserFactory
 
 
 def date_data(name: str, day: dt.date) -> dict[str, str]:
@@ -66,6 +68,23 @@ def test_a_social_worker_can_record_a_contact_for_two_siblings_through_the_page(
     mia = Person.objects.get(given_name="Mia")
     assert Relationship.objects.filter(person=mia, relative__given_name="Kim", kind="parent").exists()
     assert Relationship.objects.filter(person=mia, relative__given_name="Leo", kind="sibling").exists()
+
+
+@pytest.mark.parametrize("who", ["administrator", "no role", "chair in no team"])
+def test_only_unit_staff_in_a_team_are_offered_the_contact_page_and_nothing_is_written(client, chair, team, who):
+    user = {
+        "administrator": lambda: UserFactory(role=Role.ADMINISTRATOR, team=team, agency=team.agency),
+        "no role": lambda: UserFactory(role="", team=team, agency=team.agency),
+        "chair in no team": lambda: chair,
+    }[who]()
+    client.force_login(user)
+
+    page = client.get(reverse("contact-create"))
+    response = client.post(reverse("contact-create"), contact_data())
+
+    assert (page.status_code, response.status_code) == (403, 403)
+    assert "You do not have permission" in page.content.decode()
+    assert (Person.objects.count(), Contact.objects.count()) == (0, 0)
 
 
 def test_blank_child_rows_are_ignored_and_rows_keep_their_place_in_errors(logged_in):
