@@ -70,7 +70,9 @@ class LocalAuthority(models.Model):
 
     name = models.CharField(max_length=200)
     code = models.CharField(
-        "Local authority code", max_length=3, validators=[RegexValidator(r"^\d{3}$", "Enter the 3-digit DfE code.")]
+        "Local authority code",
+        max_length=3,
+        validators=[RegexValidator(r"^\d{3}$", "Enter the 3-digit Department for Education code.")],
     )
     visit_frequency_working_days = models.PositiveSmallIntegerField(
         "Statutory visits: working days between visits",
@@ -90,7 +92,9 @@ class LocalAuthority(models.Model):
         default=2,
         validators=[MinValueValidator(0), MaxValueValidator(20)],
     )
-    start_day_counts = models.BooleanField("Count the start day as day 1 (the DfE census convention)", default=True)
+    start_day_counts = models.BooleanField(
+        "Count the start day as day 1 (as the Department for Education does)", default=True
+    )
 
     class Meta:
         verbose_name_plural = "local authority"

@@ -70,7 +70,7 @@ class LocalSettingsForm(forms.ModelForm):
         for name in self.fields:
             if isinstance(LocalAuthority._meta.get_field(name), models.IntegerField):
                 self.fields[name] = number_field(name)
-        # The code: only the model's own rule ("Enter the 3-digit DfE code."), not a length message beside it.
+        # The code: only the model's own rule, not a length message beside it.
         code = self.fields["code"]
         code.validators = [
             v for v in LocalAuthority._meta.get_field("code").validators if isinstance(v, RegexValidator)
@@ -78,7 +78,7 @@ class LocalSettingsForm(forms.ModelForm):
         code.max_length = None  # type: ignore[attr-defined]
         code.widget.attrs.pop("maxlength", None)
         code.widget.attrs.update({"inputmode": "numeric", "class": "govuk-input--width-3", "spellcheck": "false"})
-        code.error_messages["required"] = "Enter the 3-digit DfE code."
+        code.error_messages["required"] = "Enter the 3-digit Department for Education code."
 
 
 def local_settings(request: HttpRequest) -> HttpResponse:

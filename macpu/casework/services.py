@@ -114,7 +114,7 @@ def cin_plan_start(*, actor: User, now: datetime, referral: Referral, started_on
         "started_on",
         "This child already has an open child in need plan.",
     )
-    last_end = referral.cin_plans.order_by("-ended_on").values_list("ended_on", flat=True).first()
+    last_end = referral.cin_plans.aggregate(m=Max("ended_on"))["m"]
     if last_end:
         rules.not_before(started_on, last_end, "started_on", "The start date", "the end of the last plan")
     rules.raise_if_broken()

@@ -15,11 +15,12 @@ from macpu.agencies.models import Role, User
 from macpu.agencies.selectors import local_policy, working_day_calendar
 from macpu.chronology.models import Event
 from macpu.intake.models import Contact, Referral, ReferralDecision
+from macpu.intake.selectors import visible_contacts
 from macpu.people.models import Household, Person, Relationship
 from macpu.people.selectors import visible_people
 from macpu.protection.models import Conference, ConferenceKind, CpPlan, S47Enquiry, S47Outcome
 from macpu.timescales import clocks as c
-from macpu.timescales.clocks import Clock, ClockStatus
+from macpu.timescales.clocks import Clock, ClockStatus, LocalPolicy
 
 OPEN_STATUSES = (ClockStatus.DUE, ClockStatus.DUE_SOON, ClockStatus.OVERDUE)
 STRATEGY_ACTION = "strategy_action"
@@ -37,9 +38,10 @@ def _referrals() -> object:
     )
 
 
-def referral_clocks(referral: Referral, *, today: date) -> list[Clock]:
-    """Every statutory clock of one episode, in pathway order. Uses prefetched relations where present."""
-    kw = {"calendar": working_day_calendar(), "policy": local_policy(), "today": today}
+def referral_clocks(referral: Referral, *, today: date, policy: LocalPolicy | None = None) -> list[Clock]:
+    """Every statutory clock of one episode, in pathway order. Uses prefetched relations where present.
+    Pass the local `policy` when computing many episodes' clocks, to read it once."""
+    kw = {"calendar": working_day_calendar(), "policy": policy or local_policy(), "today": today}
     clocks = [c.referral_decision(referral.received_on, referral.decided_on, subject_id=referral.pk, **kw)]
     if referral.decision == ReferralDecision.NO_FURTHER_ACTION:
         return clocks
@@ -83,10 +85,10 @@ def referral_clocks(referral: Referral, *, today: date) -> list[Clock]:
     return clocks
 
 
-def strategy_action_clocks(referral: Referral, *, today: date) -> dict[int, Clock]:
+def strategy_action_clocks(referral: Referral, *, today: date, policy: LocalPolicy | None = None) -> dict[int, Clock]:
     """Each action agreed at the episode's strategy discussions as a clock, by the action's id: due by its due
     date, met on the day it was done, with the statutory clocks' statuses. Uses prefetched relations."""
-    calendar, policy = working_day_calendar(), local_policy()
+    calendar, policy = working_day_calendar(), policy or local_policy()
     return {
         action.pk: Clock(
             key=STRATEGY_ACTION,
@@ -199,15 +201,18 @@ def work_items(*, user: User, scope: str, today: date) -> list[WorkItem]:
         .distinct()
     )
     items = []
+    policy = local_policy()
     for referral in referrals:
-        for clock in [*referral_clocks(referral, today=today), *strategy_action_clocks(referral, today=today).values()]:
+        actions = strategy_action_clocks(referral, today=today, policy=policy).values()
+        for clock in [*referral_clocks(referral, today=today, policy=policy), *actions]:
             if clock.status in OPEN_STATUSES:
                 if user.role == Role.CONFERENCE_CHAIR and scope == "mine" and "conference" not in clock.key:
                     continue
                 items.append(WorkItem(child=referral.child, clock=clock, worker=referral.allocated_worker))
     if scope == "team" or user.role == Role.TEAM_MANAGER:
-        kw = {"calendar": working_day_calendar(), "policy": local_policy(), "today": today}
-        for contact in Contact.objects.filter(team=user.team, outcome="").prefetch_related("children"):
+        kw = {"calendar": working_day_calendar(), "policy": policy, "today": today}
+        contacts = visible_contacts(user).filter(team=user.team, outcome="")
+        for contact in contacts.prefetch_related(Prefetch("children", queryset=people)):
             clock = c.contact_decision(contact.received_on, None, subject_id=contact.pk, **kw)
             for child in contact.children.all():
                 items.append(WorkItem(child=child, clock=clock, worker=None))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import transaction
+from django.db.models import Max
 
 from macpu.agencies.models import Agency, Role, User
 from macpu.chronology.models import EventKind
@@ -214,6 +215,12 @@ def s47_child_seen(*, actor: User, now: datetime, enquiry: S47Enquiry, seen_on: 
     enquiry = locked(enquiry)
     rules = Rules()
     check_role(rules, actor, "s47_child_seen")
+    require_open_and_acted_on(rules, enquiry.referral, "seen_on")
+    rules.check(
+        not enquiry.outcome,
+        "seen_on",
+        "The enquiry's outcome is recorded: when the child was seen can no longer change.",
+    )
     rules.not_in_future(seen_on, "seen_on", "The date the child was seen", today_of(now))
     rules.not_before(seen_on, enquiry.started_on, "seen_on", "The date the child was seen", "the enquiry's start")
     rules.raise_if_broken()
@@ -245,6 +252,10 @@ def s47_complete(*, actor: User, now: datetime, enquiry: S47Enquiry, outcome: st
     )
     rules.not_in_future(completed_on, "completed_on", "The outcome date", today_of(now))
     rules.not_before(completed_on, enquiry.started_on, "completed_on", "The outcome date", "the enquiry's start")
+    if enquiry.child_seen_on:
+        rules.not_before(
+            completed_on, enquiry.child_seen_on, "completed_on", "The outcome date", "the date the child was seen"
+        )
     rules.raise_if_broken()
     enquiry.outcome, enquiry.completed_on = outcome, completed_on
     enquiry.save(update_fields=["outcome", "completed_on"])
@@ -391,12 +402,7 @@ def initial_conference_record(
             "decision",
             "End the child in need plan first: it cannot run alongside a child protection plan.",
         )
-        last_end = (
-            CpPlan.objects.filter(referral__child=referral.child)
-            .order_by("-ended_on")
-            .values_list("ended_on", flat=True)
-            .first()
-        )
+        last_end = CpPlan.objects.filter(referral__child=referral.child).aggregate(m=Max("ended_on"))["m"]
         if last_end:
             rules.check(
                 held_on > last_end, "held_on", f"Plans cannot overlap: the last plan ended on {last_end:%-d %B %Y}."

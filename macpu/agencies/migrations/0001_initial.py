@@ -34,12 +34,12 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=200)),
-                ('code', models.CharField(max_length=3, validators=[django.core.validators.RegexValidator('^\\d{3}$', 'Enter the 3-digit DfE code.')], verbose_name='Local authority code')),
+                ('code', models.CharField(max_length=3, validators=[django.core.validators.RegexValidator('^\\d{3}$', 'Enter the 3-digit Department for Education code.')], verbose_name='Local authority code')),
                 ('visit_frequency_working_days', models.PositiveSmallIntegerField(default=10, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(60)], verbose_name='Statutory visits: working days between visits')),
                 ('contact_decision_working_days', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='Contacts: working days to decide')),
                 ('strategy_discussion_working_days', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='Strategy discussions: working days from the decision to hold one')),
                 ('due_soon_working_days', models.PositiveSmallIntegerField(default=2, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(20)], verbose_name='Show as due soon this many working days before')),
-                ('start_day_counts', models.BooleanField(default=True, verbose_name='Count the start day as day 1 (the DfE census convention)')),
+                ('start_day_counts', models.BooleanField(default=True, verbose_name='Count the start day as day 1 (as the Department for Education does)')),
             ],
             options={
                 'verbose_name_plural': 'local authority',

@@ -60,7 +60,7 @@ def test_a_setting_out_of_range_is_refused_naming_the_field_and_nothing_changes(
     assert response.status_code == 200
     assert "There is a problem" in body
     assert 'href="#id_visit_frequency_working_days"' in body and 'href="#id_code"' in body
-    assert "Enter the 3-digit DfE code." in body
+    assert "Enter the 3-digit Department for Education code." in body
     assert LocalAuthority.objects.values_list("visit_frequency_working_days", "code").get() == (10, "999")
 
 
@@ -80,8 +80,8 @@ def test_a_setting_out_of_range_is_refused_naming_the_field_and_nothing_changes(
         ),
         ("due_soon_working_days", "21", "Working days before a clock shows as due soon must be between 0 and 20."),
         ("name", "", "Enter the local authority&#x27;s name."),
-        ("code", "", "Enter the 3-digit DfE code."),
-        ("code", "1234", "Enter the 3-digit DfE code."),
+        ("code", "", "Enter the 3-digit Department for Education code."),
+        ("code", "1234", "Enter the 3-digit Department for Education code."),
     ],
 )
 def test_each_refused_setting_has_a_message_naming_it_and_no_django_default(
