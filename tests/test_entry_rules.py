@@ -18,6 +18,7 @@ from macpu.casework.services import (
     cin_plan_start,
     episode_close,
 )
+from macpu.chronology.models import Event
 from macpu.intake.models import Referral
 from macpu.intake.services import (
     contact_decide,
@@ -945,7 +946,13 @@ def test_each_step_is_refused_to_roles_that_may_not_record_it(staff, steps, step
 def test_a_social_worker_or_a_team_manager_may_record_every_social_care_step(staff, step, recorder):
     arrange, act, _field, _words = SOCIAL_CARE_STEPS[step]
 
-    assert act(getattr(staff, recorder), arrange(staff), staff) is not None
+    subject = arrange(staff)
+    latest = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+    act(getattr(staff, recorder), subject, staff)
+
+    actors = list(Event.objects.filter(id__gt=latest).values_list("actor", flat=True))
+    assert actors and set(actors) == {getattr(staff, recorder).pk}  # written, and on the child's timeline as theirs
 
 
 @pytest.mark.parametrize("step", list(CONFERENCE_STEPS))

@@ -49,22 +49,27 @@ def test_each_sibling_gets_their_own_referral_and_clocks(local_authority, social
 def test_every_step_writes_its_event_to_the_childs_timeline(local_authority, social_worker, manager, chair, team):
     ava, _ = run_pathway(social_worker=social_worker, manager=manager, chair=chair, team=team)
 
-    kinds = set(Event.objects.filter(child=ava).values_list("kind", flat=True))
+    kinds = list(Event.objects.filter(child=ava).order_by("id").values_list("kind", flat=True))
 
-    assert kinds >= {
+    assert kinds == [
         EventKind.CONTACT_RECORDED,
         EventKind.CONTACT_DECIDED,
         EventKind.REFERRAL_RECEIVED,
         EventKind.REFERRAL_DECIDED,
+        EventKind.ALLOCATED,
         EventKind.STRATEGY_DISCUSSION,
         EventKind.S47_STARTED,
+        EventKind.S47_CHILD_SEEN,
+        EventKind.ASSESSMENT_STARTED,
         EventKind.S47_COMPLETED,
-        EventKind.CONFERENCE,
         EventKind.CP_PLAN_STARTED,
+        EventKind.CONFERENCE,
         EventKind.CORE_GROUP,
         EventKind.VISIT,
         EventKind.ASSESSMENT_COMPLETED,
-    }
+        EventKind.VISIT,
+        EventKind.CONFERENCE,
+    ]
 
 
 @pytest.mark.django_db
