@@ -1,8 +1,10 @@
 """The statutory clocks on the child protection pathway, as pure functions of dates.
 
-Each constructor takes the facts (dates from the record) plus ``calendar``, ``policy`` and
-``today`` and returns a ``Clock``. Working-day due dates go through
-``WorkingDayCalendar.add_working_days`` with ``policy.start_day_counts`` (see ``calendar``).
+Each constructor takes the facts (dates from the record) plus the keyword arguments ``calendar``,
+``policy``, ``today`` and optionally ``subject_id`` (``ClockContext``) and returns a ``Clock``.
+Working-day clocks count a fixed or local (``LocalPolicy``) number of working days from their start
+date, through ``WorkingDayCalendar.add_working_days`` with ``policy.start_day_counts`` (see
+``calendar``); each constructor's docstring gives the rule and what the due date counts from.
 
 Review conferences run on calendar months, not working days: same day of the month N months
 later, clamped to the end of a shorter month (31 Jan + 1 month = 28 or 29 Feb). Their due date is
@@ -15,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import NotRequired, TypedDict, Unpack
 
 from dateutil.relativedelta import relativedelta
 
@@ -64,6 +67,15 @@ class Clock:
     subject_id: int | None = None
 
 
+class ClockContext(TypedDict):
+    """The keyword arguments every clock constructor takes besides the record's dates."""
+
+    calendar: WorkingDayCalendar
+    policy: LocalPolicy
+    today: date
+    subject_id: NotRequired[int | None]  # the record the clock belongs to
+
+
 REFERRAL_DECISION_WORKING_DAYS = 1
 ASSESSMENT_WORKING_DAYS = 45
 INITIAL_CONFERENCE_WORKING_DAYS = 15
@@ -105,176 +117,56 @@ def _clock(
     calendar: WorkingDayCalendar,
     policy: LocalPolicy,
     today: date,
-    subject_id: int | None,
+    subject_id: int | None = None,
 ) -> Clock:
     status = clock_status(due_on, met_on, today, calendar, policy)
     return Clock(key, label, started_on, due_on, met_on, status, subject_id)
 
 
 def _working_day_clock(
-    key: str,
-    label: str,
-    started_on: date,
-    working_days: int,
-    met_on: date | None,
-    *,
-    calendar: WorkingDayCalendar,
-    policy: LocalPolicy,
-    today: date,
-    subject_id: int | None,
+    key: str, label: str, started_on: date, working_days: int, met_on: date | None, **kw: Unpack[ClockContext]
 ) -> Clock:
-    due_on = calendar.add_working_days(started_on, working_days, start_day_counts=policy.start_day_counts)
-    return _clock(
-        key,
-        label,
-        started_on,
-        due_on,
-        met_on,
-        calendar=calendar,
-        policy=policy,
-        today=today,
-        subject_id=subject_id,
-    )
+    policy = kw["policy"]
+    due_on = kw["calendar"].add_working_days(started_on, working_days, start_day_counts=policy.start_day_counts)
+    return _clock(key, label, started_on, due_on, met_on, **kw)
 
 
-def contact_decision(
-    received_on: date,
-    decided_on: date | None,
-    *,
-    calendar: WorkingDayCalendar,
-    policy: LocalPolicy,
-    today: date,
-    subject_id: int | None = None,
-) -> Clock:
+def contact_decision(received_on: date, decided_on: date | None, **kw: Unpack[ClockContext]) -> Clock:
     """Decision on a contact, within ``policy.contact_decision_working_days`` (local)."""
-    return _working_day_clock(
-        "contact_decision",
-        "Contact decision",
-        received_on,
-        policy.contact_decision_working_days,
-        decided_on,
-        calendar=calendar,
-        policy=policy,
-        today=today,
-        subject_id=subject_id,
-    )
+    days = kw["policy"].contact_decision_working_days
+    return _working_day_clock("contact_decision", "Contact decision", received_on, days, decided_on, **kw)
 
 
-def referral_decision(
-    received_on: date,
-    decided_on: date | None,
-    *,
-    calendar: WorkingDayCalendar,
-    policy: LocalPolicy,
-    today: date,
-    subject_id: int | None = None,
-) -> Clock:
+def referral_decision(received_on: date, decided_on: date | None, **kw: Unpack[ClockContext]) -> Clock:
     """Decision on a referral, within 1 working day of receipt."""
-    return _working_day_clock(
-        "referral_decision",
-        "Referral decision",
-        received_on,
-        REFERRAL_DECISION_WORKING_DAYS,
-        decided_on,
-        calendar=calendar,
-        policy=policy,
-        today=today,
-        subject_id=subject_id,
-    )
+    days = REFERRAL_DECISION_WORKING_DAYS
+    return _working_day_clock("referral_decision", "Referral decision", received_on, days, decided_on, **kw)
 
 
-def strategy_discussion(
-    decided_on: date,
-    held_on: date | None,
-    *,
-    calendar: WorkingDayCalendar,
-    policy: LocalPolicy,
-    today: date,
-    subject_id: int | None = None,
-) -> Clock:
+def strategy_discussion(decided_on: date, held_on: date | None, **kw: Unpack[ClockContext]) -> Clock:
     """A strategy discussion, once a manager has decided one is needed: "as soon as possible", so a local number
     of working days (``policy.strategy_discussion_working_days``) from that decision."""
-    return _working_day_clock(
-        "strategy_discussion",
-        "Strategy discussion",
-        decided_on,
-        policy.strategy_discussion_working_days,
-        held_on,
-        calendar=calendar,
-        policy=policy,
-        today=today,
-        subject_id=subject_id,
-    )
+    days = kw["policy"].strategy_discussion_working_days
+    return _working_day_clock("strategy_discussion", "Strategy discussion", decided_on, days, held_on, **kw)
 
 
-def assessment(
-    referral_on: date,
-    authorised_on: date | None,
-    *,
-    calendar: WorkingDayCalendar,
-    policy: LocalPolicy,
-    today: date,
-    subject_id: int | None = None,
-) -> Clock:
+def assessment(referral_on: date, authorised_on: date | None, **kw: Unpack[ClockContext]) -> Clock:
     """Child and family assessment authorised within 45 working days of the referral."""
-    return _working_day_clock(
-        "assessment",
-        "Assessment",
-        referral_on,
-        ASSESSMENT_WORKING_DAYS,
-        authorised_on,
-        calendar=calendar,
-        policy=policy,
-        today=today,
-        subject_id=subject_id,
-    )
+    days = ASSESSMENT_WORKING_DAYS
+    return _working_day_clock("assessment", "Assessment", referral_on, days, authorised_on, **kw)
 
 
-def initial_conference(
-    strategy_discussion_on: date,
-    conference_on: date | None,
-    *,
-    calendar: WorkingDayCalendar,
-    policy: LocalPolicy,
-    today: date,
-    subject_id: int | None = None,
-) -> Clock:
+def initial_conference(strategy_discussion_on: date, conference_on: date | None, **kw: Unpack[ClockContext]) -> Clock:
     """Initial child protection conference within 15 working days of the strategy discussion
     that started the s47 enquiry."""
-    return _working_day_clock(
-        "initial_conference",
-        "Initial child protection conference",
-        strategy_discussion_on,
-        INITIAL_CONFERENCE_WORKING_DAYS,
-        conference_on,
-        calendar=calendar,
-        policy=policy,
-        today=today,
-        subject_id=subject_id,
-    )
+    days, label = INITIAL_CONFERENCE_WORKING_DAYS, "Initial child protection conference"
+    return _working_day_clock("initial_conference", label, strategy_discussion_on, days, conference_on, **kw)
 
 
-def first_core_group(
-    conference_on: date,
-    first_core_group_on: date | None,
-    *,
-    calendar: WorkingDayCalendar,
-    policy: LocalPolicy,
-    today: date,
-    subject_id: int | None = None,
-) -> Clock:
+def first_core_group(conference_on: date, first_core_group_on: date | None, **kw: Unpack[ClockContext]) -> Clock:
     """First core group meeting within 10 working days of the initial conference."""
-    return _working_day_clock(
-        "first_core_group",
-        "First core group",
-        conference_on,
-        FIRST_CORE_GROUP_WORKING_DAYS,
-        first_core_group_on,
-        calendar=calendar,
-        policy=policy,
-        today=today,
-        subject_id=subject_id,
-    )
+    days = FIRST_CORE_GROUP_WORKING_DAYS
+    return _working_day_clock("first_core_group", "First core group", conference_on, days, first_core_group_on, **kw)
 
 
 def review_conferences(
@@ -319,24 +211,8 @@ def review_conferences(
     return clocks
 
 
-def statutory_visit(
-    last_visit_on_or_plan_start: date,
-    *,
-    calendar: WorkingDayCalendar,
-    policy: LocalPolicy,
-    today: date,
-    subject_id: int | None = None,
-) -> Clock:
+def statutory_visit(last_visit_on_or_plan_start: date, **kw: Unpack[ClockContext]) -> Clock:
     """The next visit in which the child is seen, ``policy.visit_frequency_working_days`` after
     the last such visit (or the plan start). Always unmet: a new visit starts a new clock."""
-    return _working_day_clock(
-        "statutory_visit",
-        "Statutory visit",
-        last_visit_on_or_plan_start,
-        policy.visit_frequency_working_days,
-        None,
-        calendar=calendar,
-        policy=policy,
-        today=today,
-        subject_id=subject_id,
-    )
+    days = kw["policy"].visit_frequency_working_days
+    return _working_day_clock("statutory_visit", "Statutory visit", last_visit_on_or_plan_start, days, None, **kw)
