@@ -7,6 +7,7 @@ taken here at the edge, show the service's errors beside the fields, and go back
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -53,6 +54,12 @@ class ChildFormView(View):
 
     `model` is the record the URL's pk names; `child_path` is how to reach the child from it. The record is read
     only through the user's scope, so a record the user may not see is a 404 that shows nothing of it.
+
+    `service` is the service function the page records, set as `staticmethod(service)` so it is not bound, and
+    called as `service(actor=..., now=..., <subject_arg>=record, **service_kwargs(form))`; `subject_arg` is the
+    keyword the service takes the record as (`referral`, `plan`, ...). `service_kwargs` is the form's cleaned data
+    unless a subclass builds it otherwise. `step`, checked with `may_record` before anything is read, is the
+    service's name (a key of core.services.STEP_ROLES).
     """
 
     model: ClassVar[type[models.Model]]
@@ -61,11 +68,16 @@ class ChildFormView(View):
     title: ClassVar[str]
     submit_text: ClassVar[str] = "Save"
     success_message: ClassVar[str]
-    step: ClassVar[str]  # the service it records, a key of core.services.STEP_ROLES
+    service: ClassVar[Callable[..., object]]
+    subject_arg: ClassVar[str]
     template_name: ClassVar[str] = FORM_PAGE
 
     subject: Any
     child: Person
+
+    @property
+    def step(self) -> str:
+        return self.service.__name__
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user: User = request.user  # type: ignore[assignment]  # LoginRequiredMiddleware: always signed in here
@@ -86,9 +98,12 @@ class ChildFormView(View):
     def get_form(self, data: Any = None) -> forms.Form:
         return self.form_class(data, **self.get_form_kwargs())
 
-    def perform(self, form: Any, *, actor: User, now: datetime) -> object:
-        """Call the service with the form's cleaned data."""
-        raise NotImplementedError
+    def service_kwargs(self, form: Any) -> dict[str, Any]:
+        cleaned_data: dict[str, Any] = form.cleaned_data
+        return cleaned_data
+
+    def perform(self, form: forms.Form, *, actor: User, now: datetime) -> object:
+        return self.service(actor=actor, now=now, **{self.subject_arg: self.subject}, **self.service_kwargs(form))
 
     def rename_error(self, key: str) -> str:
         return key
@@ -224,7 +239,8 @@ class ReferralDecideView(ChildFormView):
     model = Referral
     child_path = "child"
     form_class = ReferralDecisionForm
-    step = "referral_decide"
+    service = staticmethod(referral_decide)
+    subject_arg = "referral"
     title = "Decide the referral"
     submit_text = "Save decision"
     success_message = "Referral decision recorded"
@@ -251,21 +267,16 @@ class ReferralDecideView(ChildFormView):
             "siblings": siblings,
         }
 
-    def perform(self, form: Any, *, actor: User, now: datetime) -> object:
-        return referral_decide(actor=actor, now=now, referral=self.subject, **form.cleaned_data)
-
 
 class ReferralAllocateView(ChildFormView):
     model = Referral
     child_path = "child"
     form_class = AllocateForm
-    step = "referral_allocate"
+    service = staticmethod(referral_allocate)
+    subject_arg = "referral"
     title = "Allocate a social worker"
     submit_text = "Allocate"
     success_message = "Social worker allocated"
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {"workers": team_social_workers(self.subject.team)}
-
-    def perform(self, form: Any, *, actor: User, now: datetime) -> object:
-        return referral_allocate(actor=actor, now=now, referral=self.subject, worker=form.cleaned_data["worker"])

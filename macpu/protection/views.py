@@ -7,7 +7,7 @@ the person index. Reads go through the selectors, which take the user; form page
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -230,7 +230,8 @@ class StrategyCreateView(ChildFormView):
     model = Referral
     child_path = "child"
     form_class = f.StrategyDiscussionForm
-    step = "strategy_discussion_record"
+    service = staticmethod(services.strategy_discussion_record)
+    subject_arg = "referral"
     title = "Record a strategy discussion"
     submit_text = "Save strategy discussion"
     success_message = "Strategy discussion recorded"
@@ -238,9 +239,9 @@ class StrategyCreateView(ChildFormView):
 
     rows: dict[str, list[int]]
 
-    def perform(self, form: Any, *, actor: User, now: datetime) -> object:
+    def service_kwargs(self, form: f.StrategyDiscussionForm) -> dict[str, Any]:
         self.rows = form.rows()
-        return services.strategy_discussion_record(actor=actor, now=now, referral=self.subject, **form.service_kwargs())
+        return form.service_kwargs()
 
     def rename_error(self, key: str) -> str:
         """A missing agency is shown beside the first of the social care, police and health rows left empty."""
@@ -254,7 +255,8 @@ class StrategyActionDoneView(ChildFormView):
     model = StrategyAction
     child_path = "discussion__referral__child"
     form_class = f.StrategyActionDoneForm
-    step = "strategy_action_done"
+    service = staticmethod(services.strategy_action_done)
+    subject_arg = "action"
     title = "Mark an action as done"
     submit_text = "Mark as done"
     success_message = "Action marked as done"
@@ -263,31 +265,24 @@ class StrategyActionDoneView(ChildFormView):
         action = self.subject
         return {"intro": f"{action.action} ({action.owner}), due by {action.due_on:%-d %B %Y}."}
 
-    def perform(self, form: Any, *, actor: User, now: datetime) -> object:
-        return services.strategy_action_done(actor=actor, now=now, action=self.subject, **form.cleaned_data)
-
 
 class S47SeenView(ChildFormView):
     model = S47Enquiry
     form_class = f.S47SeenForm
-    step = "s47_child_seen"
+    service = staticmethod(services.s47_child_seen)
+    subject_arg = "enquiry"
     title = "Record when the child was seen"
     success_message = "Child seen recorded"
-
-    def perform(self, form: Any, *, actor: User, now: datetime) -> object:
-        return services.s47_child_seen(actor=actor, now=now, enquiry=self.subject, **form.cleaned_data)
 
 
 class S47OutcomeView(ChildFormView):
     model = S47Enquiry
     form_class = f.S47OutcomeForm
-    step = "s47_complete"
+    service = staticmethod(services.s47_complete)
+    subject_arg = "enquiry"
     title = "Record the outcome of the section 47 enquiry"
     submit_text = "Save outcome"
     success_message = "Enquiry outcome recorded"
-
-    def perform(self, form: Any, *, actor: User, now: datetime) -> object:
-        return services.s47_complete(actor=actor, now=now, enquiry=self.subject, **form.cleaned_data)
 
 
 class ConferenceView(ChildFormView):
@@ -314,56 +309,44 @@ class ConferenceView(ChildFormView):
 class InitialConferenceView(ConferenceView):
     model = S47Enquiry
     form_class = f.InitialConferenceForm
-    step = "initial_conference_record"
+    service = staticmethod(services.initial_conference_record)
+    subject_arg = "enquiry"
     title = "Record the initial child protection conference"
     success_message = "Initial conference recorded"
-
-    def perform(self, form: Any, *, actor: User, now: datetime) -> object:
-        return services.initial_conference_record(
-            actor=actor, now=now, enquiry=self.subject, **self.service_kwargs(form)
-        )
 
 
 class ReviewConferenceView(ConferenceView):
     model = CpPlan
     form_class = f.ReviewConferenceForm
-    step = "review_conference_record"
+    service = staticmethod(services.review_conference_record)
+    subject_arg = "plan"
     title = "Record a review conference"
     success_message = "Review conference recorded"
-
-    def perform(self, form: Any, *, actor: User, now: datetime) -> object:
-        return services.review_conference_record(actor=actor, now=now, plan=self.subject, **self.service_kwargs(form))
 
 
 class CoreGroupCreateView(ChildFormView):
     model = CpPlan
     form_class = f.CoreGroupForm
-    step = "core_group_record"
+    service = staticmethod(services.core_group_record)
+    subject_arg = "plan"
     title = "Record a core group meeting"
     success_message = "Core group meeting recorded"
-
-    def perform(self, form: Any, *, actor: User, now: datetime) -> object:
-        return services.core_group_record(actor=actor, now=now, plan=self.subject, **form.cleaned_data)
 
 
 class VisitCreateView(ChildFormView):
     model = CpPlan
     form_class = f.VisitForm
-    step = "visit_record"
+    service = staticmethod(services.visit_record)
+    subject_arg = "plan"
     title = "Record a statutory visit"
     success_message = "Visit recorded"
-
-    def perform(self, form: Any, *, actor: User, now: datetime) -> object:
-        return services.visit_record(actor=actor, now=now, plan=self.subject, **form.cleaned_data)
 
 
 class PlanEndView(ChildFormView):
     model = CpPlan
     form_class = f.PlanEndForm
-    step = "cp_plan_end"
+    service = staticmethod(services.cp_plan_end)
+    subject_arg = "plan"
     title = "End the child protection plan"
     submit_text = "End plan"
     success_message = "Child protection plan ended"
-
-    def perform(self, form: Any, *, actor: User, now: datetime) -> object:
-        return services.cp_plan_end(actor=actor, now=now, plan=self.subject, **form.cleaned_data)
