@@ -2,7 +2,7 @@
 
 Nothing here is real personal data. Names come from Faker (en_GB) seeded with ``seed``; NHS numbers are in the
 999 test range with a valid Modulus 11 check digit; postcodes use the non-existent "DB" area; unique pupil
-numbers carry the fictional local authority code 999 and a valid check letter.
+numbers carry code 001 (not a geographic local authority) and a valid check letter.
 
 The run has two phases:
 
@@ -89,6 +89,9 @@ DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - the published password of t
 DEMO_URL = "http://127.0.0.1:8000/"
 LA_NAME = "Demo Borough Council"
 LA_CODE = "999"  # real DfE codes run 201-938
+# UPN characters 2-4 must be a code the DfE recognises (CIN census rule 1530 rejects 999); 001-005 are not
+# geographic local authorities, so demo UPNs still belong to no real place.
+UPN_LA_CODE = "001"
 WINDOW_DAYS = 548  # about 18 months before today
 
 SOCIAL_CARE = "Demo Borough Council children's social care"
@@ -458,6 +461,7 @@ class _Episode:
     last: date
     assessment_due: date | None = None  # a running assessment's planned authorisation date
     second_plan_bias: bool = False
+    had_s47: bool = False  # closure after an enquiry is "services ceased" (RC7), never RC8/RC9 (census rule 2990)
 
 
 class _Staff:
@@ -566,7 +570,8 @@ class _Planner:
         age = relativedelta(self.today, dob).years
         if age >= 5 and rng.random() < 0.8:
             while not upn or upn in self.upns:
-                body = f"{LA_CODE}{rng.randrange(2000, 5000):04d}{(dob.year + 5) % 100:02d}{rng.randrange(1000):03d}"
+                serial = f"{rng.randrange(2000, 5000):04d}{(dob.year + 5) % 100:02d}{rng.randrange(1000):03d}"
+                body = UPN_LA_CODE + serial
                 upn = upn_check_letter(body) + body
             self.upns.add(upn)
         return PersonDetails(
@@ -819,11 +824,12 @@ class _Planner:
             return self.plan(on), True
         if result == AssessmentOutcome.CHILD_IN_NEED_PLAN:
             return self.cin(on), False
-        reason = (
-            ReasonForClosure.ASSESSMENT_EARLY_HELP
-            if result == AssessmentOutcome.EARLY_HELP
-            else (ReasonForClosure.ASSESSMENT_NFA)
-        )
+        if self.ep.had_s47:
+            reason = ReasonForClosure.SERVICES_CEASED
+        elif result == AssessmentOutcome.EARLY_HELP:
+            reason = ReasonForClosure.ASSESSMENT_EARLY_HELP
+        else:
+            reason = ReasonForClosure.ASSESSMENT_NFA
         return self.close(self.add_wd(on, self.pick({0: 50, 1: 20, 3: 15, 8: 15})), reason), False
 
     def _referrer_name(self, source: str) -> str:
@@ -920,6 +926,7 @@ class _Planner:
             return self._assessment_result(
                 held, rng.choice([AssessmentOutcome.CHILD_IN_NEED_PLAN, AssessmentOutcome.NO_FURTHER_ACTION]), from_cin
             )
+        ep.had_s47 = True
         seen = self.add_wd(held, self.pick({0: 45, 1: 35, 2: 15, 3: 5}))
         ages = [self._age(c, seen) for c in self.household.children]
         alone = [a is not None and a >= 5 and rng.random() < 0.8 for a in ages]
