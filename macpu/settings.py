@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "macpu.casework",
     "macpu.protection",
     "macpu.demo",
+    "macpu.returns",
 ]
 
 MIDDLEWARE = [
@@ -161,3 +162,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# The CIN census header's Source/SoftwareCode and Source/Release (the LA's code comes from LocalAuthority.code).
+CIN_CENSUS_SOFTWARE_CODE = "macpu"
+CIN_CENSUS_RELEASE = "0.1.0"

@@ -1,0 +1,48 @@
+"""`macpu cin-census --year 2026 --output FILE.xml`: the children in need census return for a collection year."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from macpu.returns.census import FIRST_COLLECTION_YEAR, census_xml
+
+
+def _year(text: str) -> int:
+    if not text.isdigit() or int(text) < FIRST_COLLECTION_YEAR:
+        raise CommandError(f"--year: give the collection year as 4 digits, e.g. 2026 (ends 31 March), not {text!r}.")
+    return int(text)
+
+
+class Command(BaseCommand):
+    help = (
+        "Write the children in need census XML for the collection year ending 31 March YEAR. The file appears "
+        "only when complete."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--year", type=_year, required=True, help="Collection year, e.g. 2026 (to 31 March).")
+        parser.add_argument("--output", type=Path, required=True, help="The XML file to write.")
+        parser.add_argument("--serial-no", type=int, default=1, help="Header SerialNo (default 1).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        year: int = options["year"]
+        output: Path = options["output"]
+        directory = output.parent if str(output.parent) else Path()
+        if not directory.is_dir():
+            raise CommandError(f"--output: the directory {str(directory)!r} does not exist.")
+        xml = census_xml(year=year, now=timezone.now(), serial_no=options["serial_no"])
+        handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".part", dir=directory)
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(xml)
+            os.replace(temporary, output)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        self.stdout.write(self.style.SUCCESS(f"Wrote the {year} CIN census to {output}."))
