@@ -1,11 +1,13 @@
-"""Rules of single steps: when the child was seen in an enquiry, and who a case may be allocated to."""
+"""Rules of single steps: when the child was seen in an enquiry, who a case may be allocated to, how it closes."""
 
 from __future__ import annotations
 
 import pytest
 
 from macpu.agencies.models import Role
+from macpu.casework.services import episode_close
 from macpu.intake.services import referral_allocate
+from macpu.protection.models import S47Outcome
 from macpu.protection.services import s47_child_seen, s47_complete
 from tests.factories import TeamFactory, UserFactory, aware
 from tests.pathway import D
@@ -49,3 +51,21 @@ def test_a_case_is_allocated_only_to_someone_in_the_team_holding_it(social_worke
         "worker",
         "in the team holding it",
     )
+
+
+@pytest.mark.django_db
+def test_a_case_with_an_enquiry_does_not_close_as_closed_after_assessment(social_worker, manager, team):
+    ref = referral(social_worker, manager, team)
+    enquiry(social_worker, ref, outcome=S47Outcome.NOT_SUBSTANTIATED)  # seen 5 Jan, outcome 8 Jan 2027
+
+    for reason in ("RC8", "RC9"):
+        refuses(
+            lambda reason=reason: episode_close(
+                actor=social_worker, now=aware(2027, 1, 11), referral=ref, closed_on=D(2027, 1, 11), reason=reason
+            ),
+            "reason",
+            "cannot close as closed after assessment",
+        )
+    assert episode_close(
+        actor=social_worker, now=aware(2027, 1, 11), referral=ref, closed_on=D(2027, 1, 11), reason="RC7"
+    ).closed_on == D(2027, 1, 11)

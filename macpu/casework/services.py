@@ -162,6 +162,12 @@ def episode_close(*, actor: User, now: datetime, referral: Referral, closed_on: 
     check_role(rules, actor, "episode_close")
     rules.check(referral.is_open, "closed_on", "This case is already closed.")
     rules.check(reason in ReasonForClosure.values, "reason", "Choose the reason for closing the case.")
+    rules.check(
+        reason not in (ReasonForClosure.ASSESSMENT_NFA, ReasonForClosure.ASSESSMENT_EARLY_HELP)
+        or not (referral.s47_enquiries.exists() or referral.cp_plans.exists()),
+        "reason",
+        "A case that had a section 47 enquiry cannot close as closed after assessment: choose another reason.",
+    )
     rules.not_in_future(closed_on, "closed_on", "The closure date", today_of(now))
     rules.not_before(closed_on, referral.received_on, "closed_on", "The closure date", "the referral date")
     rules.check(
