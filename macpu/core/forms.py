@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import datetime
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django import forms
@@ -204,18 +204,15 @@ def add_service_errors(
     rename: Callable[[str], str] | None = None,
     *,
     reword: Callable[[str, str], str] | None = None,
-    ignore: Iterable[str] = (),
 ) -> None:
     """Show a service's ValidationError on the form: each message beside the field its key names.
 
     `rename` turns a service key into a form field name (for rows, where the service counts only the rows
     filled in). Keys that name no field become errors for the whole form. `reword(field name, message)` may
-    change a message (to say which row it is about); keys in `ignore` are left out.
+    change a message (to say which row it is about).
     """
     items = error.message_dict.items() if hasattr(error, "error_dict") else [(NON_FIELD_ERRORS, error.messages)]
     for key, messages in items:
-        if key in ignore:
-            continue
         name = rename(key) if rename else key
         field = name if name in form.fields else None
         for message in messages:
