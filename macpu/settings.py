@@ -166,3 +166,6 @@ LOGGING = {
 # The CIN census header's Source/SoftwareCode and Source/Release (the LA's code comes from LocalAuthority.code).
 CIN_CENSUS_SOFTWARE_CODE = "macpu"
 CIN_CENSUS_RELEASE = "0.1.0"
+# The DfE census validator (csc-validator-be-cin behind the team's `validate` wrapper), run by the pre-submission
+# check. Unset: the copy beside the repository (../shared/tools/cin-validate/validate) or the team machines' one.
+CIN_VALIDATE = os.environ.get("MACPU_CIN_VALIDATE", "")

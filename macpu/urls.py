@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("macpu.protection.urls")),
     path("", include("macpu.intake.urls")),
     path("", include("macpu.casework.urls")),
+    path("", include("macpu.returns.urls")),
 ]

@@ -46,6 +46,7 @@ class Role(models.TextChoices):
     POLICE_OFFICER = "police_officer", "Unit police officer"
     HEALTH_PRACTITIONER = "health_practitioner", "Unit health practitioner"
     EDUCATION_LEAD = "education_lead", "Unit education lead"
+    PERFORMANCE_ANALYST = "performance_analyst", "Performance analyst"
     ADMINISTRATOR = "administrator", "Administrator"
 
 

@@ -12,6 +12,7 @@ from macpu.intake.services import may_record_contact  # the page refuses anyone 
 
 CASE_LINKS = (("My work", "my-work"), ("Team's work", "team-work"), ("Find a child", "child-search"))
 ADMINISTRATOR_LINKS = (("Local settings", "local-settings"),)
+ANALYST_LINKS = (("Children in need census", "cin-census"), ("Find a child", "child-search"))
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ def navigation(request: HttpRequest) -> dict[str, list[NavigationLink]]:
         return {"navigation": []}
     if user.role == Role.ADMINISTRATOR:
         links = ADMINISTRATOR_LINKS
+    elif user.role == Role.PERFORMANCE_ANALYST:
+        links = ANALYST_LINKS
     else:
         links = (*CASE_LINKS, ("New contact", "contact-create")) if may_record_contact(user) else CASE_LINKS
     current = request.resolver_match.url_name if request.resolver_match else None

@@ -5,5 +5,7 @@ from macpu.agencies.models import Role
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The service's front page: an administrator's is the local settings, everyone else's their own work."""
-    return redirect("local-settings" if request.user.role == Role.ADMINISTRATOR else "my-work")
+    """The service's front page: an administrator's is the local settings, a performance analyst's the census,
+    everyone else's their own work."""
+    landing = {Role.ADMINISTRATOR: "local-settings", Role.PERFORMANCE_ANALYST: "cin-census"}
+    return redirect(landing.get(request.user.role, "my-work"))

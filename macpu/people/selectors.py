@@ -19,15 +19,17 @@ CASE_ROLES = {
     Role.HEALTH_PRACTITIONER,
     Role.EDUCATION_LEAD,
 }
+READ_ROLES = CASE_ROLES | {Role.PERFORMANCE_ANALYST}  # an analyst reads records but records nothing on a case
 
 
 def visible_people(user: User) -> QuerySet[Person]:
-    """The one scope filter for case data: unit staff see the unit's children; other roles see none.
+    """The one scope filter for case data: unit staff, and the performance analysts who check the records for
+    the statutory returns, see the unit's children; other roles see none.
 
     Children are people the unit holds a contact or referral about. (Per-relationship access arrives with
     issue #4; it replaces the body of this function, and every list, search, count and page follows.)
     """
-    if not user.is_authenticated or not user.is_active or user.role not in CASE_ROLES:
+    if not user.is_authenticated or not user.is_active or user.role not in READ_ROLES:
         return Person.objects.none()
     from macpu.intake.models import Contact, Referral  # intake sits above people; only its tables are read
 

@@ -72,8 +72,13 @@ def census_episodes(year: CollectionYear) -> QuerySet[Referral]:
     )
 
 
+def census_people(year: CollectionYear) -> QuerySet[Person]:
+    """Every child with children in need activity in the year."""
+    return Person.objects.filter(Exists(census_episodes(year).filter(child=OuterRef("pk")))).order_by("pk")
+
+
 def census_children(year: CollectionYear) -> QuerySet[Person]:
-    """Every child with children in need activity in the year, with all the census needs prefetched."""
+    """Every child in the year's return, with all the census needs prefetched."""
     episodes = census_episodes(year)
     previous_plans = (
         CpPlan.objects.filter(referral__child=OuterRef("referral__child"), started_on__lt=OuterRef("started_on"))
@@ -85,30 +90,26 @@ def census_children(year: CollectionYear) -> QuerySet[Person]:
     plans = CpPlan.objects.annotate(
         previous_plans=Coalesce(Subquery(previous_plans, output_field=IntegerField()), 0)
     ).prefetch_related("conferences")
-    return (
-        Person.objects.filter(Exists(episodes.filter(child=OuterRef("pk"))))
-        .order_by("pk")
-        .prefetch_related(
-            "disabilities",
-            Prefetch(
-                "referrals",
-                queryset=episodes.order_by("received_on", "pk").prefetch_related(
-                    Prefetch("assessments", queryset=Assessment.objects.prefetch_related("factors")),
-                    "cin_plans",
-                    Prefetch(
-                        "s47_enquiries",
-                        queryset=S47Enquiry.objects.select_related("strategy_discussion", "initial_conference"),
-                    ),
-                    Prefetch(
-                        "conferences",
-                        queryset=Conference.objects.filter(kind=ConferenceKind.INITIAL).select_related("s47"),
-                        to_attr="initial_conferences",
-                    ),
-                    Prefetch("cp_plans", queryset=plans),
+    return census_people(year).prefetch_related(
+        "disabilities",
+        Prefetch(
+            "referrals",
+            queryset=episodes.order_by("received_on", "pk").prefetch_related(
+                Prefetch("assessments", queryset=Assessment.objects.prefetch_related("factors")),
+                "cin_plans",
+                Prefetch(
+                    "s47_enquiries",
+                    queryset=S47Enquiry.objects.select_related("strategy_discussion", "initial_conference"),
                 ),
-                to_attr="census_episodes",
+                Prefetch(
+                    "conferences",
+                    queryset=Conference.objects.filter(kind=ConferenceKind.INITIAL).select_related("s47"),
+                    to_attr="initial_conferences",
+                ),
+                Prefetch("cp_plans", queryset=plans),
             ),
-        )
+            to_attr="census_episodes",
+        ),
     )
 
 

@@ -1,0 +1,106 @@
+"""Before the census goes: what in the records would stop the return being valid, said against each child.
+
+macpu's own checks are instant and cover what entry rules cannot stop (a record made before a rule existed, an
+identifier from another system). The Department for Education's validator (`validator.py`) is the full check;
+its findings are grouped here the same way, child by child, so every problem links to the record that fixes it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from macpu.people.identifiers import upn_problem
+from macpu.people.models import LA_CHILD_ID_PREFIX, Person
+from macpu.returns.census import CollectionYear, census_people
+from macpu.returns.validator import DfeFinding, DfeReport
+
+# Where a DfE finding sits, in the words of the child's record.
+PLACES = {
+    "Header": "The return's header",
+    "ChildIdentifiers": "Child's details",
+    "ChildCharacteristics": "Child's details",
+    "Disabilities": "Child's details",
+    "CINdetails": "Episode",
+    "Assessments": "Assessment",
+    "CINplanDates": "Child in need plan",
+    "Section47": "Section 47 enquiry",
+    "ChildProtectionPlans": "Child protection plan",
+    "Reviews": "Review conference",
+}
+QUERY_PREFIX = re.compile(r"^Please check and either amend (data )?or provide a reason:\s*")
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str
+    message: str
+    must_fix: bool = True
+    note: str = ""  # e.g. why a DfE query is a known false alarm
+
+
+@dataclass
+class ChildFindings:
+    la_child_id: str
+    person: Person | None  # None when the DfE names a child macpu does not hold
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def must_fix(self) -> int:
+        return sum(p.must_fix for p in self.problems)
+
+
+def record_findings(year: CollectionYear) -> list[ChildFindings]:
+    """macpu's own checks of every child in the return: ethnicity recorded, unique pupil number valid."""
+    found = []
+    for person in census_people(year).only("pk", "given_name", "family_name", "ethnicity", "upn"):
+        problems = []
+        if not person.ethnicity:
+            problems.append(
+                Problem(
+                    "Ethnicity",
+                    "Ethnicity is not recorded. The census needs it for every child: record it, or record that "
+                    "the family refused or that it is not yet known.",
+                )
+            )
+        if person.upn and (problem := upn_problem(person.upn)):
+            problems.append(Problem("Unique pupil number", problem))
+        if problems:
+            found.append(ChildFindings(person.la_child_id, person, problems))
+    return found
+
+
+def _person_pk(la_child_id: str) -> int | None:
+    digits = la_child_id.removeprefix(LA_CHILD_ID_PREFIX)
+    return int(digits) if la_child_id.startswith(LA_CHILD_ID_PREFIX) and digits.isdigit() else None
+
+
+def dfe_findings(report: DfeReport) -> tuple[list[Problem], list[ChildFindings]]:
+    """The DfE's findings: those about the whole return, and those about each child (one line per rule)."""
+    whole: list[Problem] = []
+    by_child: dict[str, dict[str, tuple[DfeFinding, set[str]]]] = defaultdict(dict)
+    for finding in report.findings:
+        if not finding.la_child_id:
+            if all(p.message != _plain(finding) for p in whole):
+                whole.append(_problem(finding, {finding.table}))
+            continue
+        _first, places = by_child[finding.la_child_id].setdefault(finding.rule, (finding, set()))
+        places.add(finding.table)
+    pks = {cid: _person_pk(cid) for cid in by_child}
+    people = Person.objects.in_bulk([pk for pk in pks.values() if pk is not None])
+    children = [
+        ChildFindings(cid, people.get(pks[cid] or 0), [_problem(f, places) for f, places in rules.values()])
+        for cid, rules in by_child.items()
+    ]
+    children.sort(key=lambda c: (-c.must_fix, c.la_child_id))
+    return whole, children
+
+
+def _plain(finding: DfeFinding) -> str:
+    return QUERY_PREFIX.sub("", finding.message).strip()
+
+
+def _problem(finding: DfeFinding, tables: set[str]) -> Problem:
+    where = ", ".join(sorted({PLACES.get(t, t) for t in tables if t}))
+    return Problem(where, _plain(finding), must_fix=finding.must_fix, note=finding.known_false_alarm)

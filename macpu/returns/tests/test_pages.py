@@ -1,0 +1,137 @@
+"""The performance team's census page: the header it will send, the records to fix, and the DfE's own check."""
+
+from __future__ import annotations
+
+from unittest.mock import patch
+
+import pytest
+from django.urls import reverse
+from lxml import etree
+
+from macpu.agencies.models import Role
+from macpu.people.models import Person
+from macpu.returns.census import CollectionYear, census_people
+from tests.factories import UserFactory, aware
+from tests.pathway import run_pathway
+
+pytestmark = pytest.mark.django_db
+NOW = aware(2027, 5, 4)  # after the 2026-27 year ended: the page offers that year's return first
+BAD_UPN = "H001234567890"  # the right format, the wrong check letter (it should be G)
+
+
+@pytest.fixture
+def frozen():
+    with patch("django.utils.timezone.now", return_value=NOW):
+        yield
+
+
+@pytest.fixture
+def pathway(local_authority, social_worker, manager, chair, team):
+    """Ava and Leo, with the ethnicity the hand-worked pathway leaves out recorded: a clean return."""
+    ava, leo = run_pathway(social_worker=social_worker, manager=manager, chair=chair, team=team)
+    Person.objects.filter(pk__in=[ava.pk, leo.pk]).update(ethnicity="WBRI")
+    return ava, leo
+
+
+@pytest.fixture
+def analyst(client, team):
+    user = UserFactory(role=Role.PERFORMANCE_ANALYST, team=team, agency=team.agency)
+    client.force_login(user)
+    return user
+
+
+def test_the_census_page_shows_the_header_details_and_how_many_children_are_in_the_return(
+    client, frozen, pathway, analyst, local_authority
+):
+    body = client.get(reverse("cin-census")).content.decode()
+
+    assert f"{local_authority.name}, code {local_authority.code}" in body
+    assert "macpu, release 0.1.0" in body
+    assert "31 March 2027" in body
+    expected = census_people(CollectionYear(2027)).count()
+    assert expected == 2 and f'id="census-children">{expected}<' in body
+    assert "No problems found in the records" in body
+
+
+def test_a_missing_ethnicity_and_a_upn_with_the_wrong_check_letter_are_listed_against_the_child(
+    client, frozen, pathway, analyst
+):
+    ava, leo = pathway
+    Person.objects.filter(pk=ava.pk).update(ethnicity="")  # as if recorded before the rule, or imported
+    Person.objects.filter(pk=leo.pk).update(upn=BAD_UPN)
+
+    body = client.get(reverse("cin-census")).content.decode()
+
+    assert "2 children&#x27;s records stop the return being valid" in body
+    assert f'href="{reverse("child-detail", args=[ava.pk])}">{ava.full_name}</a>' in body
+    assert "Ethnicity is not recorded" in body
+    assert f'href="{reverse("child-detail", args=[leo.pk])}">{leo.full_name}</a>' in body
+    assert f"The unique pupil number {BAD_UPN} fails its check letter" in body
+
+
+def test_the_dfe_check_finds_the_same_problems_and_links_each_to_the_child(client, frozen, pathway, analyst):
+    ava, leo = pathway
+    Person.objects.filter(pk=ava.pk).update(ethnicity="")
+    Person.objects.filter(pk=leo.pk).update(upn=BAD_UPN)
+
+    body = client.post(reverse("cin-census") + "?year=2027").content.decode()
+
+    assert "The return does not pass the Department for Education's checks" in body
+    assert "Ethnicity is missing or invalid" in body
+    assert "UPN invalid (wrong check letter at character 1)" in body
+    assert body.count('<strong class="govuk-tag govuk-tag--red">Must fix</strong>') >= 2
+    findings = body.split('id="dfe-result"')[1]
+    assert f'href="{reverse("child-detail", args=[ava.pk])}"' in findings
+    assert f'href="{reverse("child-detail", args=[leo.pk])}"' in findings
+    assert "1510" not in findings and "4220" not in findings  # rule codes stay out of the page
+
+
+def test_on_a_tiny_return_the_dfe_check_passes_and_explains_its_known_false_alarm(client, frozen, pathway, analyst):
+    body = client.post(reverse("cin-census") + "?year=2027").content.decode()
+
+    assert "The return passes the Department for Education's checks" in body
+    assert "A known fault in this Department for Education check" in body  # query 2887Q on returns this small
+
+
+def test_the_download_is_the_years_return_with_the_local_authoritys_code(
+    client, frozen, pathway, analyst, local_authority
+):
+    response = client.get(reverse("cin-census-download", args=[2027]))
+
+    assert response["Content-Disposition"] == f'attachment; filename="cin-census-{local_authority.code}-2027.xml"'
+    root = etree.fromstring(response.content)
+    assert root.findtext("Header/Source/LEA") == local_authority.code
+    assert root.findtext("Header/CollectionDetails/ReferenceDate") == "2027-03-31"
+    assert len(root.findall("Children/Child")) == 2
+
+
+def test_a_year_the_page_does_not_offer_is_not_found(client, frozen, pathway, analyst):
+    assert client.get(reverse("cin-census") + "?year=1999").status_code == 404
+    assert client.get(reverse("cin-census-download", args=[2031])).status_code == 404
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r != Role.PERFORMANCE_ANALYST])
+def test_only_a_performance_analyst_may_open_the_census(client, frozen, pathway, team, role):
+    ava, _leo = pathway
+    client.force_login(UserFactory(role=role, team=team, agency=team.agency))
+
+    page = client.get(reverse("cin-census"))
+    download = client.get(reverse("cin-census-download", args=[2027]))
+
+    assert page.status_code == download.status_code == 403
+    for response in (page, download):
+        body = response.content.decode()
+        assert ava.full_name not in body and ava.la_child_id not in body and "<Child>" not in body
+
+
+def test_a_performance_analyst_lands_on_the_census_and_can_open_a_childs_record_but_not_record_on_it(
+    client, frozen, pathway, analyst
+):
+    ava, _leo = pathway
+
+    assert client.get(reverse("home")).url == reverse("cin-census")
+    body = client.get(reverse("child-detail", args=[ava.pk])).content.decode()
+
+    assert ava.full_name in body
+    assert "Record visit" not in body and "New contact" not in body
+    assert client.get(reverse("contact-create")).status_code == 403

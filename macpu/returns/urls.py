@@ -1,0 +1,8 @@
+from django.urls import path
+
+from macpu.returns import views
+
+urlpatterns = [
+    path("returns/cin-census/", views.cin_census, name="cin-census"),
+    path("returns/cin-census/<int:year>.xml", views.cin_census_download, name="cin-census-download"),
+]
