@@ -27,6 +27,9 @@ class EventKind(models.TextChoices):
     VISIT = "visit", "Statutory visit"
     CP_PLAN_ENDED = "cp_plan_ended", "Child protection plan ended"
     EPISODE_CLOSED = "episode_closed", "Case closed"
+    DETAILS_CHANGED = "details_changed", "Child's details changed"
+    BORN = "born", "Born"
+    DIED = "died", "Died"
 
 
 class Event(models.Model):

@@ -92,10 +92,17 @@ STEP_ROLES: dict[str, tuple[frozenset[Role], str]] = {
         CONFERENCE,
         "Only a conference chair or a team manager can record an initial child protection conference.",
     ),
+    "person_details_correct": (SOCIAL_CARE, "Only children's social care staff can change a child's details."),
     "review_conference_record": (
         CONFERENCE,
         "Only a conference chair or a team manager can record a review child protection conference.",
     ),
+    "transfer_in_conference_record": (
+        CONFERENCE,
+        "Only a conference chair or a team manager can record a transfer-in child protection conference.",
+    ),
+    "person_birth_record": (SOCIAL_CARE, "Only children's social care staff can record a child's birth."),
+    "person_death_record": (SOCIAL_CARE, "Only children's social care staff can record a child's death."),
 }
 
 

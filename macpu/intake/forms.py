@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from django import forms
 
 from macpu.agencies.models import User
-from macpu.core.codes import Ethnicity, ReferralSource, Sex
+from macpu.core.codes import Disability, Ethnicity, ReferralSource, Sex
 from macpu.core.forms import GovukDateInput
 from macpu.intake.models import ContactOutcome, ReferralDecision, Urgency
 from macpu.people.models import RelationshipKind
@@ -287,3 +287,33 @@ class AllocateForm(forms.Form):
 
     def clean_worker(self) -> User:
         return self.workers[self.cleaned_data["worker"]]
+
+
+class ChildDetailsForm(forms.Form):
+    """Correct a child's details: what the census needs and what other agencies match on."""
+
+    given_name = text("First name", required=True)
+    family_name = text("Last name", required=True)
+    sex = radios("Sex", Sex.choices)
+    ethnicity = select(
+        "Ethnicity",
+        Ethnicity.choices,
+        blank="Not recorded",
+        hint="The census needs an ethnicity for every child. If the family will not say, choose Refused; if it "
+        "is not known yet, choose Information not yet obtained.",
+    )
+    nhs_number = text("NHS number (optional)", hint="10 digits, for example 943 476 5919")
+    upn = text("Unique pupil number (optional)", hint="From the child's school: a letter and 12 digits or letters")
+    disabilities = forms.MultipleChoiceField(
+        label="Disability",
+        choices=Disability.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Select all that apply, or No disability.",
+    )
+
+    def clean_nhs_number(self) -> str:
+        return "".join(str(self.cleaned_data["nhs_number"]).split())
+
+    def clean_upn(self) -> str:
+        return "".join(str(self.cleaned_data["upn"]).split()).upper()

@@ -41,5 +41,6 @@ def referral_get(*, user: User, referral_id: int) -> Referral | None:
 
 def case_record_get(*, user: User, model: type[M], child_path: str, pk: int) -> M | None:
     """A record on a child's case (a referral, an assessment, a plan...), reached from the child by `child_path`
-    ("referral__child"), if the user may see the child; or None."""
-    return model._default_manager.filter(pk=pk, **{f"{child_path}__in": visible_people(user)}).first()
+    ("referral__child"; "" when the record is the child), if the user may see the child; or None."""
+    scope = f"{child_path}__in" if child_path else "pk__in"
+    return model._default_manager.filter(pk=pk, **{scope: visible_people(user)}).first()

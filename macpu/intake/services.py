@@ -15,9 +15,9 @@ from macpu.chronology.services import event_record
 from macpu.core.codes import ReasonForClosure, ReferralSource
 from macpu.core.services import Rules, check_role, locked, today_of
 from macpu.intake.models import Contact, ContactOutcome, Referral, ReferralDecision, Urgency
-from macpu.people.models import Household, Person
+from macpu.people.models import Household, Person, PersonDisability
 from macpu.people.selectors import CASE_ROLES
-from macpu.people.services import household_record
+from macpu.people.services import PersonDetails, check_person, household_record
 
 
 def _check_source(rules: Rules, source: str, field: str = "referral_source") -> None:
@@ -331,3 +331,61 @@ def require_open_and_acted_on(rules: Rules, referral: Referral, field: str) -> N
         field,
         "This referral was decided as no further action, so it carries no assessment, enquiry, conference or plan.",
     )
+
+
+@transaction.atomic
+def person_details_correct(
+    *,
+    actor: User,
+    now: datetime,
+    person: Person,
+    given_name: str,
+    family_name: str,
+    sex: str,
+    ethnicity: str,
+    nhs_number: str,
+    upn: str,
+    disabilities: Sequence[str],
+) -> Person:
+    """Correct a child's details (names, sex, ethnicity, identifiers, disabilities). Dates of birth are not changed
+    here: they move every clock and age on the case."""
+    rules = Rules()
+    check_role(rules, actor, "person_details_correct")
+    person = locked(person)
+    details = PersonDetails(
+        given_name=given_name,
+        family_name=family_name,
+        sex=sex,
+        date_of_birth=person.date_of_birth,
+        ethnicity=ethnicity,
+        nhs_number=nhs_number,
+        upn=upn,
+        disabilities=tuple(disabilities),
+    )
+    check_person(rules, details, "", today_of(now))
+    rules.raise_if_broken()
+
+    before = {
+        name: getattr(person, name) for name in ("given_name", "family_name", "sex", "ethnicity", "nhs_number", "upn")
+    }
+    after = {name: getattr(details, name) for name in before}
+    after["given_name"], after["family_name"] = given_name.strip(), family_name.strip()
+    old_codes = sorted(d.code for d in person.disabilities.all())
+    changed = [Person._meta.get_field(n).verbose_name for n in before if before[n] != after[n]]
+    if sorted(disabilities) != old_codes:
+        changed.append("disability")
+    for name, value in after.items():
+        setattr(person, name, value)
+    person.save(update_fields=list(after))
+    person.disabilities.all().delete()
+    PersonDisability.objects.bulk_create(PersonDisability(person=person, code=c) for c in disabilities)
+    event_record(
+        child=person,
+        kind=EventKind.DETAILS_CHANGED,
+        occurred_on=today_of(now),
+        subject=person,
+        summary=f"Details changed: {', '.join(str(c).lower() for c in changed) or 'nothing changed'}.",
+        actor=actor,
+        now=now,
+    )
+    return person

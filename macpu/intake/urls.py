@@ -3,6 +3,7 @@ from django.urls import path
 from macpu.intake import views
 
 urlpatterns = [
+    path("children/<int:pk>/details/", views.ChildDetailsView.as_view(), name="child-details-change"),
     path("contacts/new/", views.contact_create, name="contact-create"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact-detail"),
     path("contacts/<int:pk>/decide/", views.contact_decide_view, name="contact-decide"),

@@ -29,6 +29,7 @@ from macpu.core.forms import add_service_errors
 from macpu.core.services import may_record
 from macpu.intake.forms import (
     AllocateForm,
+    ChildDetailsForm,
     ContactDecisionForm,
     ContactForm,
     ReferralDecisionForm,
@@ -40,6 +41,7 @@ from macpu.intake.services import (
     contact_decide,
     contact_with_household_record,
     may_record_contact,
+    person_details_correct,
     referral_allocate,
     referral_decide,
 )
@@ -87,7 +89,7 @@ class ChildFormView(View):
         if self.subject is None:
             raise Http404
         child: Any = self.subject
-        for part in self.child_path.split("__"):
+        for part in filter(None, self.child_path.split("__")):
             child = getattr(child, part)
         self.child = child
         return super().dispatch(request, *args, **kwargs)
@@ -280,3 +282,27 @@ class ReferralAllocateView(ChildFormView):
 
     def get_form_kwargs(self) -> dict[str, Any]:
         return {"workers": team_social_workers(self.subject.team)}
+
+
+class ChildDetailsView(ChildFormView):
+    model = Person
+    child_path = ""  # the record is the child
+    form_class = ChildDetailsForm
+    service = staticmethod(person_details_correct)
+    subject_arg = "person"
+    title = "Change the child's details"
+    submit_text = "Save details"
+    success_message = "Child's details saved"
+
+    def get_form(self, data: Any = None) -> forms.Form:
+        child: Person = self.subject
+        initial = {
+            "given_name": child.given_name,
+            "family_name": child.family_name,
+            "sex": child.sex,
+            "ethnicity": child.ethnicity,
+            "nhs_number": child.nhs_number,
+            "upn": child.upn,
+            "disabilities": [d.code for d in child.disabilities.all()],
+        }
+        return self.form_class(data, initial=initial)

@@ -9,6 +9,7 @@ from django.db import transaction
 from macpu.agencies.models import User
 from macpu.core.codes import Ethnicity, Sex
 from macpu.core.services import Rules, today_of
+from macpu.people.identifiers import upn_problem
 from macpu.people.models import Household, Person, PersonDisability, Relationship, RelationshipKind
 
 
@@ -25,7 +26,7 @@ class PersonDetails:
     disabilities: Sequence[str] = field(default_factory=tuple)
 
 
-def _check_person(rules: Rules, details: PersonDetails, prefix: str, today: date) -> None:
+def check_person(rules: Rules, details: PersonDetails, prefix: str, today: date) -> None:
     rules.check(bool(details.given_name.strip()), f"{prefix}given_name", "Enter a first name.")
     rules.check(bool(details.family_name.strip()), f"{prefix}family_name", "Enter a last name.")
     rules.check(details.sex in Sex.values, f"{prefix}sex", "Choose male, female or not known.")
@@ -49,6 +50,9 @@ def _check_person(rules: Rules, details: PersonDetails, prefix: str, today: date
         f"{prefix}nhs_number",
         "An NHS number is 10 digits.",
     )
+    if details.upn:
+        problem = upn_problem(details.upn)
+        rules.check(problem is None, f"{prefix}upn", problem or "")
     if "NONE" in details.disabilities:
         rules.check(
             len(details.disabilities) == 1,
@@ -108,7 +112,7 @@ def household_record(
     rules.check(bool(address.strip()), "address", "Enter the household's address.")
     rules.check(len(children) > 0, "children", "Enter at least one child.")
     for i, child in enumerate(children):
-        _check_person(rules, child, f"child_{i}_", today)
+        check_person(rules, child, f"child_{i}_", today)
         if child.date_of_birth and child.date_of_birth <= today:
             rules.check(
                 today < _eighteenth_birthday(child.date_of_birth),
@@ -116,7 +120,7 @@ def household_record(
                 "A child must be under 18: this date of birth makes them 18 or over. Record them as an adult.",
             )
     for i, adult in enumerate(adults):
-        _check_person(rules, adult, f"adult_{i}_", today)
+        check_person(rules, adult, f"adult_{i}_", today)
         kind = adult_relationships[i] if i < len(adult_relationships) else ""
         rules.check(
             kind in RelationshipKind.values, f"adult_{i}_relationship", "Choose what this adult is to the children."

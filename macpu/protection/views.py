@@ -219,6 +219,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "previous": [r for r in case.referrals if r != referral],
             "households": case.households,
+            "may_change_details": may_record(request.user, "person_details_correct"),  # type: ignore[arg-type]
         },
     )
 
