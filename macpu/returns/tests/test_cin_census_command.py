@@ -42,7 +42,7 @@ def test_a_failure_while_building_leaves_no_file(tmp_path, db, monkeypatch):
 
     monkeypatch.setattr("macpu.returns.management.commands.cin_census.census_xml", fail)
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(CommandError, match="The census was not written .* and no file was left: database went away"):
         call_command("cin-census", "--year", "2027", "--output", str(tmp_path / "out.xml"))
 
     assert list(tmp_path.iterdir()) == []

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from argparse import ArgumentTypeError
 from datetime import date
 from pathlib import Path
@@ -14,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from macpu.returns.annex_a import write_annex_a
+from macpu.returns.management.output import whole_file
 
 
 def _as_of(text: str) -> date:
@@ -42,23 +41,7 @@ class Command(BaseCommand):
         now = timezone.now()
         if as_of > timezone.localdate(now):
             raise CommandError(f"--as-of: {as_of:%d/%m/%Y} is in the future; Annex A lists what has happened.")
-        directory = output.parent if str(output.parent) else Path()
-        if not directory.is_dir():
-            raise CommandError(f"--output: the directory {str(directory)!r} does not exist.")
-        if output.is_dir():
-            raise CommandError(f"--output: {str(output)!r} is a directory; give a file name such as annex-a.xlsx.")
-        try:
-            handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".part", dir=directory)
-        except OSError as error:
-            raise CommandError(f"--output: cannot create a file in {str(directory)!r}: {error.strerror}.") from error
-        try:
-            with os.fdopen(handle, "wb") as file:
-                counts = write_annex_a(file, as_of=as_of, now=now)
-            os.replace(temporary, output)
-        except BaseException as error:
-            Path(temporary).unlink(missing_ok=True)
-            if isinstance(error, Exception):
-                raise CommandError(f"Annex A was not written to {output}, and no file was left: {error}") from error
-            raise
+        with whole_file(output, "Annex A") as file:
+            counts = write_annex_a(file, as_of=as_of, now=now)
         rows = ", ".join(f"{title} {count}" for title, count in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Wrote Ofsted Annex A at {as_of:%d/%m/%Y} to {output} ({rows} rows)."))

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
+from argparse import ArgumentTypeError
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from macpu.returns.census import FIRST_COLLECTION_YEAR, census_xml
+from macpu.returns.management.output import whole_file
 
 
 def _year(text: str) -> int:
     if not text.isdigit() or int(text) < FIRST_COLLECTION_YEAR:
-        raise CommandError(f"--year: give the collection year as 4 digits, e.g. 2026 (ends 31 March), not {text!r}.")
+        raise ArgumentTypeError(f"give the collection year as 4 digits, e.g. 2026 (ends 31 March), not {text!r}.")
     return int(text)
 
 
@@ -33,16 +33,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         year: int = options["year"]
         output: Path = options["output"]
-        directory = output.parent if str(output.parent) else Path()
-        if not directory.is_dir():
-            raise CommandError(f"--output: the directory {str(directory)!r} does not exist.")
-        xml = census_xml(year=year, now=timezone.now(), serial_no=options["serial_no"])
-        handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".part", dir=directory)
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(xml)
-            os.replace(temporary, output)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        with whole_file(output, "The census") as file:
+            file.write(census_xml(year=year, now=timezone.now(), serial_no=options["serial_no"]))
         self.stdout.write(self.style.SUCCESS(f"Wrote the {year} CIN census to {output}."))
