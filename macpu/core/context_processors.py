@@ -12,7 +12,11 @@ from macpu.intake.services import may_record_contact  # the page refuses anyone 
 
 CASE_LINKS = (("My work", "my-work"), ("Team's work", "team-work"), ("Find a child", "child-search"))
 ADMINISTRATOR_LINKS = (("Local settings", "local-settings"),)
-ANALYST_LINKS = (("Children in need census", "cin-census"), ("Find a child", "child-search"))
+ANALYST_LINKS = (
+    ("Children in need census", "cin-census"),
+    ("Ofsted Annex A", "annex-a"),
+    ("Find a child", "child-search"),
+)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,12 @@
-"""Pages for the performance team: the children in need census with its pre-submission check, and Annex A."""
+"""Pages for the performance team: the children in need census with its pre-submission check, and Annex A.
+
+Files are built whole before anything is sent, so a failure sends an error page, never part of a file."""
 
 from __future__ import annotations
 
 from datetime import date
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,6 +15,8 @@ from django.utils import timezone
 
 from macpu.agencies.models import Role, User
 from macpu.agencies.selectors import local_authority
+from macpu.intake.forms import date_field
+from macpu.returns.annex_a import annex_a_workbook
 from macpu.returns.census import CollectionYear, census_people, census_xml
 from macpu.returns.checks import dfe_findings, record_findings
 from macpu.returns.validator import ValidatorUnavailable, run_dfe_checks
@@ -71,7 +76,7 @@ def cin_census(request: HttpRequest) -> HttpResponse:
 
 
 def cin_census_download(request: HttpRequest, year: int) -> HttpResponse:
-    """The return as an XML file: built whole before anything is sent, so a failure sends no partial file."""
+    """The return as an XML file."""
     _analyst(request)
     collection = _year(str(year), timezone.localdate())
     xml = census_xml(year=collection.year, now=timezone.now())
@@ -79,3 +84,34 @@ def cin_census_download(request: HttpRequest, year: int) -> HttpResponse:
     filename = f"cin-census-{local_authority().code}-{collection.year}.xml"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class AnnexAForm(forms.Form):
+    as_of = date_field("Inspection date", hint="The lists cover the 6 months up to this date. For example, 27 3 2026")
+
+    def __init__(self, *args: object, today: date, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.today = today
+
+    def clean_as_of(self) -> date:
+        as_of: date = self.cleaned_data["as_of"]
+        if as_of > self.today:
+            raise forms.ValidationError("The inspection date must be today or in the past.")
+        return as_of
+
+
+def annex_a(request: HttpRequest) -> HttpResponse:
+    """Ofsted Annex A lists 1 to 7 for an inspection date, as an Excel workbook."""
+    _analyst(request)
+    today = timezone.localdate()
+    asked = any(key.startswith("as_of") for key in request.GET)
+    form = AnnexAForm(request.GET if asked else None, today=today, initial={"as_of": today})
+    if asked and form.is_valid():
+        as_of: date = form.cleaned_data["as_of"]
+        response = HttpResponse(annex_a_workbook(as_of=as_of, now=timezone.now()), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="annex-a-{local_authority().code}-{as_of}.xlsx"'
+        return response
+    return render(request, "returns/annex_a.html", {"form": form})

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from io import BytesIO
 from unittest.mock import patch
 
 import pytest
 from django.urls import reverse
 from lxml import etree
+from openpyxl import load_workbook
 
 from macpu.agencies.models import Role
 from macpu.people.models import Person
@@ -135,3 +138,41 @@ def test_a_performance_analyst_lands_on_the_census_and_can_open_a_childs_record_
     assert ava.full_name in body
     assert "Record visit" not in body and "New contact" not in body
     assert client.get(reverse("contact-create")).status_code == 403
+
+
+def test_the_annex_a_page_downloads_the_seven_lists_for_the_inspection_date(
+    client, frozen, pathway, analyst, local_authority
+):
+    form = client.get(reverse("annex-a")).content.decode()
+    assert re.search(r'name="as_of_day"[^>]*value="4"', form)  # today, to start with
+
+    response = client.get(reverse("annex-a"), {"as_of_day": "4", "as_of_month": "5", "as_of_year": "2027"})
+
+    assert response["Content-Disposition"] == f'attachment; filename="annex-a-{local_authority.code}-2027-05-04.xlsx"'
+    workbook = load_workbook(BytesIO(response.content), read_only=True)
+    assert workbook.sheetnames == [f"List {n}" for n in range(1, 8)]
+    ava, _leo = pathway
+    contacts = [row[0] for row in workbook["List 1"].iter_rows(min_row=2, values_only=True)]
+    assert ava.la_child_id in contacts
+
+
+@pytest.mark.parametrize(
+    ("day", "says"),
+    [(("31", "2", "2027"), "Inspection date must be a real date"), (("5", "5", "2027"), "today or in the past")],
+)
+def test_a_bad_inspection_date_is_explained_and_nothing_is_downloaded(client, frozen, analyst, day, says):
+    response = client.get(reverse("annex-a"), dict(zip(("as_of_day", "as_of_month", "as_of_year"), day, strict=True)))
+
+    body = response.content.decode()
+    assert response.status_code == 200 and "Content-Disposition" not in response
+    assert "There is a problem" in body and says in body and 'href="#id_as_of' in body
+
+
+@pytest.mark.parametrize("role", [Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.POLICE_OFFICER, Role.ADMINISTRATOR])
+def test_only_a_performance_analyst_may_download_annex_a(client, frozen, pathway, team, role):
+    client.force_login(UserFactory(role=role, team=team, agency=team.agency))
+
+    response = client.get(reverse("annex-a"), {"as_of_day": "4", "as_of_month": "5", "as_of_year": "2027"})
+
+    assert response.status_code == 403 and "Content-Disposition" not in response
+    assert pathway[0].la_child_id not in response.content.decode()
