@@ -196,14 +196,14 @@ def submit(page: Page, axe: AxeAudit, button: str = "Save") -> None:
     _landed(page, axe, navigation.value, f"Submitting with {button!r}")
 
 
-def sign_in(page: Page, axe: AxeAudit, user: Any, password: str = PASSWORD) -> None:
+def sign_in(page: Page, axe: AxeAudit, user: Any, password: str = PASSWORD, lands_on: str = "My work") -> None:
     """Sign in through the real sign-in form. Signed out, every page sends you there first."""
     go_to(page, axe, "/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to macpu")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(password)
     submit(page, axe, "Sign in")
-    expect(page.get_by_role("heading", level=1)).to_have_text("My work")
+    expect(page.get_by_role("heading", level=1)).to_have_text(lands_on)
     expect(page.get_by_role("navigation", name="Menu")).to_contain_text(user.display_name)
 
 
