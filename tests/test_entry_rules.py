@@ -24,6 +24,8 @@ from macpu.intake.services import (
     contact_decide,
     contact_record,
     contact_with_household_record,
+    person_birth_record,
+    person_death_record,
     referral_allocate,
     referral_create,
     referral_decide,
@@ -40,6 +42,7 @@ from macpu.protection.services import (
     s47_child_seen,
     s47_complete,
     strategy_discussion_record,
+    transfer_in_conference_record,
     visit_record,
 )
 from tests.factories import PersonFactory, UserFactory, aware
@@ -70,10 +73,10 @@ def refuses(call, field: str, words: str) -> None:
     assert row_counts() == before
 
 
-def referral(social_worker, manager, team, *, decision="strategy", on=D(2027, 1, 4), child=None):
+def referral(social_worker, manager, team, *, decision="strategy", on=D(2027, 1, 4), child=None, source="6"):
     child = child or PersonFactory()
     now = aware(on.year, on.month, on.day)
-    r = referral_create(actor=social_worker, now=now, child=child, received_on=on, source="6", team=team)
+    r = referral_create(actor=social_worker, now=now, child=child, received_on=on, source=source, team=team)
     return referral_decide(actor=manager, now=now, referral=r, decision=decision, reasons="Reasons.", decided_on=on)
 
 
@@ -728,6 +731,14 @@ def _plan(s):
     return plan(s.social_worker, s.chair, _strategy_case(s))
 
 
+def _unborn(s):
+    return PersonFactory(given_name="Unborn", sex="U", date_of_birth=None, expected_date_of_birth=D(2027, 1, 20))
+
+
+def _transfer_in_case(s):
+    return referral(s.social_worker, s.manager, s.team, decision="assessment", source="5C")
+
+
 def _conference(on, decision):
     return {
         "now": aware(on.year, on.month, on.day),
@@ -848,6 +859,22 @@ SOCIAL_CARE_STEPS = {
         "__all__",
         "end a child protection plan",
     ),
+    "person_birth_record": (
+        _unborn,
+        lambda actor, child, s: person_birth_record(
+            actor=actor, now=aware(2027, 1, 8), person=child, born_on=D(2027, 1, 8), sex="F", given_name="Ava"
+        ),
+        "__all__",
+        "record a child's birth",
+    ),
+    "person_death_record": (
+        lambda s: PersonFactory(),
+        lambda actor, child, s: person_death_record(
+            actor=actor, now=aware(2027, 1, 8), person=child, died_on=D(2027, 1, 8)
+        ),
+        "__all__",
+        "record a child's death",
+    ),
 }
 CONFERENCE_STEPS = {
     "initial_conference_record": (
@@ -865,6 +892,14 @@ CONFERENCE_STEPS = {
         ),
         "__all__",
         "Only a conference chair or a team manager can record a review child protection conference.",
+    ),
+    "transfer_in_conference_record": (
+        _transfer_in_case,
+        lambda actor, ref, s: transfer_in_conference_record(
+            actor=actor, referral=ref, chair=s.chair, **_conference(D(2027, 1, 15), "plan")
+        ),
+        "__all__",
+        "Only a conference chair or a team manager can record a transfer-in child protection conference.",
     ),
 }
 MANAGER_STEPS = {

@@ -49,10 +49,18 @@ from macpu.casework.services import (
     cin_plan_start,
     episode_close,
 )
-from macpu.chronology.models import Event
-from macpu.core.codes import CategoryOfAbuse, PrimaryNeed, ReasonForClosure, Sex
+from macpu.chronology.models import Event, EventKind
+from macpu.core.codes import CategoryOfAbuse, PrimaryNeed, ReasonForClosure, ReferralSource, Sex
 from macpu.intake.models import Contact, ContactOutcome, Referral, ReferralDecision, Urgency
-from macpu.intake.services import contact_decide, contact_record, referral_allocate, referral_create, referral_decide
+from macpu.intake.services import (
+    contact_decide,
+    contact_record,
+    person_birth_record,
+    person_death_record,
+    referral_allocate,
+    referral_create,
+    referral_decide,
+)
 from macpu.people.models import Household, Person, RelationshipKind
 from macpu.people.services import PersonDetails, household_record
 from macpu.protection.models import (
@@ -82,6 +90,7 @@ from macpu.protection.services import (
     s47_child_seen,
     s47_complete,
     strategy_discussion_record,
+    transfer_in_conference_record,
     visit_record,
 )
 
@@ -119,6 +128,7 @@ AGENCIES = [
 FRONT_DOOR_TEAM = "Front door (MASH)"
 CHAIRS_TEAM = "Safeguarding and quality assurance"
 ADMIN_TEAM = "Business support"
+PERFORMANCE_TEAM = "Performance and intelligence"
 POLICE_TEAM = "Child abuse investigation unit (MACPU)"
 HEALTH_TEAM = "Safeguarding children team (MACPU)"
 ICB_TEAM = "Designated safeguarding professionals"
@@ -173,6 +183,15 @@ DEMO_LOGINS = [
         "Education safeguarding lead",
         EDUCATION,
         EDUCATION_TEAM,
+    ),
+    DemoLogin(
+        "performance.analyst",
+        "Pat",
+        "Shah",
+        Role.PERFORMANCE_ANALYST,
+        "Performance analyst",
+        SOCIAL_CARE,
+        PERFORMANCE_TEAM,
     ),
     DemoLogin("admin", "Ash", "Taylor", Role.ADMINISTRATOR, "System administrator", SOCIAL_CARE, ADMIN_TEAM),
 ]
@@ -266,7 +285,7 @@ SOURCES: dict[str, tuple[float, str | None, str]] = {
     "4": (2, HOUSING, "Housing officer"),
     "5A": (4, SOCIAL_CARE, "Social worker"),
     "5B": (2, YOUTH_JUSTICE, "Youth justice worker"),
-    "5C": (2, None, "Social worker, another local authority"),
+    "5C": (1, None, "Social worker, another local authority"),  # with the transfers in (HOUSEHOLD_KINDS), about 3%
     "5D": (4, SOCIAL_CARE, "Early help practitioner"),
     "7": (3, PROBATION, "Probation officer"),
     "1A": (5, None, "Relative"),
@@ -277,6 +296,15 @@ SOURCES: dict[str, tuple[float, str | None, str]] = {
     "9": (1.3, None, "Anonymous"),
     "10": (0.5, None, "Not known"),
 }
+# Most households are an ordinary story. Some are recorded unborn (most of them born before today), some arrive from
+# another local authority (TRANSFER_WITH_PLAN of them on a child protection plan there), and a few are a young child
+# who came into care through a plan begun before the window and is adopted in it (the window is too short for an
+# adoption to follow a plan that starts within it).
+HOUSEHOLD_KINDS = {"": 92.9, "unborn": 4.5, "transfer_in": 2.0, "adoption": 0.6}
+TRANSFER_WITH_PLAN = 0.25
+# A child in a single-child household dies while a plan runs (every step applies to a whole household, so a death is
+# modelled only where the child is alone): about 0.2% of the children referred.
+DEATH_CHANCE = 0.012
 PRE_BIRTH_SOURCES = {"3D": 60, "3A": 10, "6": 15, "7": 10, "5A": 5}
 DIRECT_SOURCES = {"6": 60, "3E": 20, "3F": 10, "7": 10}
 
@@ -370,6 +398,10 @@ PRE_BIRTH_CONCERN = (
     "domestic abuse, and an older child was removed from their care in the past."
 )
 PRE_BIRTH_FACTORS = ("2B", "3B", "4B", "5B")
+TRANSFER_IN_CONCERN = (
+    "The family has moved into the borough from another local authority, where {child} is {status}. The other "
+    "authority has sent its records and asks us to take over."
+)
 
 CONTACT_REASONS = {
     ContactOutcome.NO_FURTHER_ACTION: "No role for children's social care; the referrer was told.",
@@ -415,16 +447,19 @@ class HouseholdPlan:
     adults: list[PersonDetails]
     relationships: Sequence[str]
     eighteenth: date | None = None  # a single young person who turns 18 during the window
+    birth: date | None = None  # the unborn child's birth, when it comes before today
+    died: date | None = None  # a single child's death: nothing follows it
+    first_episode: dict[str, Any] = field(default_factory=dict)  # forced choices of the first episode (its kind)
     ops: list[Op] = field(default_factory=list)
 
-    @property
-    def has_unborn(self) -> bool:
-        return any(c.expected_date_of_birth for c in self.children)
+    def unborn_on(self, d: date) -> bool:
+        return any(c.expected_date_of_birth for c in self.children) and (self.birth is None or self.birth > d)
 
 
 # priority of an operation within one day, so that same-day steps happen in pathway order
 ORDER = {
     "household": 0,
+    "birth": 0,
     "contact": 1,
     "contact_decide": 2,
     "referral_direct": 3,
@@ -444,7 +479,8 @@ ORDER = {
     "plan_end": 18,
     "cin_start": 19,
     "cin_end": 20,
-    "close": 21,
+    "death": 21,
+    "close": 22,
 }
 
 
@@ -546,6 +582,10 @@ class _Planner:
     def _dob(self, age: int) -> date:
         return self.today - relativedelta(years=age) - timedelta(days=self.rng.randrange(365))
 
+    def _sex_and_name(self) -> tuple[str, str]:
+        sex = Sex.MALE if self.rng.random() < 0.51 else Sex.FEMALE
+        return sex, self.fake.first_name_male() if sex == Sex.MALE else self.fake.first_name_female()
+
     def _child(self, family_name: str, dob: date | None, ethnicity: str, edb: date | None = None) -> PersonDetails:
         rng = self.rng
         if edb is not None:
@@ -558,8 +598,7 @@ class _Planner:
             )
         if dob is None:
             raise ValueError("A born child needs a date of birth.")
-        sex = Sex.MALE if rng.random() < 0.51 else Sex.FEMALE
-        given = self.fake.first_name_male() if sex == Sex.MALE else self.fake.first_name_female()
+        sex, given = self._sex_and_name()
         roll = rng.random()
         disabilities: tuple[str, ...] = ()
         if roll < 0.1:
@@ -596,20 +635,28 @@ class _Planner:
             nhs_number=self.nhs.next() if self.rng.random() < 0.6 else "",
         )
 
-    def new_household(self, *, area: int, start: date | None, size: int, unborn: bool, aged_out: bool) -> date:
-        """Draw a household and its start date (the first contact). Every born child is born by then."""
+    def new_household(self, *, area: int, start: date | None, size: int, kind: str = "") -> date:
+        """Draw a household of a kind (HOUSEHOLD_KINDS, or "aged_out": a young person about to turn 18) and its
+        start date (the first contact). Every born child is born by then; an unborn child is born after it."""
         rng, fake, today = self.rng, self.fake, self.today
         ethnicity = self.pick(ETHNICITIES)
         family_name = fake.last_name()
-        edb = None
-        if unborn:
-            edb = today + timedelta(days=rng.randrange(14, 150))
-            earliest = max(edb - timedelta(days=260), today - timedelta(days=150))
-            if start is None:
-                start = earliest + timedelta(days=rng.randrange(max(1, (today - earliest).days - 3)))
+        edb = birth = None
+        if kind == "unborn":
+            edb = today + timedelta(days=rng.randint(30 - WINDOW_DAYS, 150))
+            # born within two weeks of the expected date; one expected by today is born by yesterday
+            birth = edb + timedelta(days=rng.randint(-14, 14 if edb > today else min(14, (today - edb).days - 1)))
+            if birth >= today:
+                birth = None
+            if start is None:  # recorded unborn: on or before the expected date, before the birth
+                earliest = max(edb - timedelta(days=260), self.window_start)
+                latest = min(today - timedelta(days=3), edb, (birth or edb) - timedelta(days=1))
+                start = earliest + timedelta(days=rng.randrange(max(1, (latest - earliest).days)))
+        if kind == "adoption" and start is None:
+            start = today - timedelta(days=rng.randint(480, 900))
         eighteenth = None
         ages: list[int] = []
-        if aged_out:
+        if kind == "aged_out":
             dob = today - relativedelta(years=18) - timedelta(days=rng.randrange(30, 300))
             eighteenth = dob + relativedelta(years=18)
             dobs = [dob]
@@ -617,9 +664,9 @@ class _Planner:
                 latest = eighteenth - timedelta(days=200)
                 start = latest - timedelta(days=rng.randrange(0, max(1, (latest - self.window_start).days)))
         else:
-            n_born = size - 1 if unborn else size
+            n_born = size - 1 if edb else size
             if n_born:
-                low, high = self.pick(AGE_BANDS)
+                low, high = (0, 1) if kind == "adoption" else self.pick(AGE_BANDS)
                 ages.append(rng.randint(low, high))
             for _ in range(n_born - 1):
                 gap = 0 if rng.random() < 0.03 else rng.randint(1, 4)
@@ -637,7 +684,7 @@ class _Planner:
             else:  # or the story starts after the youngest was born
                 start = min(today, youngest + timedelta(days=rng.randrange(0, 90)))
         children = [self._child(family_name, d, ethnicity) for d in sorted(dobs)[::-1]]
-        if unborn:
+        if edb:
             children.append(self._child(family_name, None, ethnicity, edb=edb))
 
         # adults: usually the mother, often a father, step-parent or partner, sometimes a grandparent
@@ -676,29 +723,68 @@ class _Planner:
             adults=adults,
             relationships=relationships,
             eighteenth=eighteenth,
+            birth=birth,
+            first_episode=self._first_episode(kind),
         )
         self._seq = 0
         return start
 
+    def _first_episode(self, kind: str) -> dict[str, Any]:
+        """The forced choices that make a household's first episode its kind's."""
+        if kind == "transfer_in":  # notified by the other authority; on a plan there, a transfer-in conference
+            on_plan = self.rng.random() < TRANSFER_WITH_PLAN
+            plan = {"contact_outcome": ContactOutcome.REFERRAL, "referral_decision": ReferralDecision.ASSESSMENT}
+            status = "on a child protection plan" if on_plan else "a child in need"
+            concern = TRANSFER_IN_CONCERN.replace("{status}", status)
+            first = {"direct": False, "source": ReferralSource.LA_EXTERNAL, "concern": concern, "transfer_in": on_plan}
+            return first | (plan if on_plan else {})
+        if kind == "adoption":  # to a plan, which ends when the child comes into care; adopted later
+            return {
+                "contact_outcome": ContactOutcome.REFERRAL,
+                "referral_decision": ReferralDecision.STRATEGY_DISCUSSION,
+                "strategy_decision": StrategyDecision.S47_JOINT,
+                "s47_outcome": S47Outcome.CONFERENCE,
+                "icpc_decision": ConferenceDecision.PLAN,
+                "plan_other_end": PlanEndReason.OTHER,
+                "adopted": True,
+                "rereferral": False,
+            }
+        return {}
+
+    def born_on(self, child: PersonDetails) -> date | None:
+        """The child's date of birth, or for an unborn child the planned birth (None if after today)."""
+        return child.date_of_birth or (self.household.birth if child.expected_date_of_birth else None)
+
     def age_on(self, d: date) -> int | None:
-        """The eldest born child's age on ``d`` (None for an unborn-only household)."""
-        dobs = [c.date_of_birth for c in self.household.children if c.date_of_birth]
+        """The eldest born child's age on ``d`` (None while there is only an unborn child)."""
+        dobs = [b for c in self.household.children if (b := self.born_on(c)) and b <= d]
         return relativedelta(d, min(dobs)).years if dobs else None
 
-    def child_name(self) -> str:
-        born = [c for c in self.household.children if c.date_of_birth]
-        return born[0].given_name if born else "the unborn baby"
+    def child_name(self, on: date) -> str:
+        h = self.household
+        born = [c for c in h.children if c.date_of_birth]
+        if born:
+            return born[0].given_name
+        return "the unborn baby" if h.unborn_on(on) else "the baby"
 
     # the story -----------------------------------------------------------------------------------------------
     def story(self, start: date, scripts: Sequence[dict[str, Any]] = ()) -> None:
         h = self.household
         self.op(start, "household", actor=self.rng.choice(self.staff.front_workers))
         t, had_plan = start, False
+        if h.birth:
+            sex, name = self._sex_and_name()
+            self.op(h.birth, "birth", actor=self.rng.choice(self.staff.area_workers[h.area]), sex=sex, given_name=name)
         for number in range(3):
-            force = scripts[number] if number < len(scripts) else ({"rereferral": False} if scripts else {})
+            if number < len(scripts):
+                force = scripts[number]
+            elif scripts:
+                force = {"rereferral": False}
+            else:
+                force = h.first_episode if number == 0 else {}
             ended, planned = self.episode(t, force, had_plan)
             had_plan = had_plan or planned
-            if ended is None or ended >= self.today:
+            if ended is None or ended >= self.today or h.died:
                 break
             chance = 0.5 if had_plan else 0.28
             again = self.f("rereferral", lambda: self.rng.random() < chance)  # noqa: B023 - called at once
@@ -714,7 +800,7 @@ class _Planner:
         """One contact and, if it becomes a referral, its episode. Returns (the date it ended, whether a plan began)."""
         rng, s, h = self.rng, self.staff, self.household
         area = h.area
-        theme = "pre_birth" if h.has_unborn else self.pick({k: v[0] for k, v in THEMES.items()})
+        theme = "pre_birth" if h.unborn_on(t0) else self.pick({k: v[0] for k, v in THEMES.items()})
         chair_pool = s.chairs[1:] or s.chairs
         primary_area = area == 0
         self.ep = _Episode(
@@ -737,7 +823,7 @@ class _Planner:
             received = self.roll(t0)
             self.op(received, "referral_direct", actor=front_worker, source=source, team=s.areas[area])
         else:
-            source = self.pick(sources)
+            source = self.f("source", lambda: self.pick(sources))
             received_contact = t0 if rng.random() < 0.12 else self.roll(t0)  # police notifications come at weekends
             outcome = self.f(
                 "contact_outcome",
@@ -757,7 +843,7 @@ class _Planner:
                 team = s.areas[area] if force["contact_team"] == "area" else s.front_door
             weight, agency, role = SOURCES[source]
             referrer = self._referrer_name(source)
-            concern = PRE_BIRTH_CONCERN if theme == "pre_birth" else THEMES[theme][1]
+            concern = self.f("concern", lambda: PRE_BIRTH_CONCERN if theme == "pre_birth" else THEMES[theme][1])
             self.op(
                 received_contact,
                 "contact",
@@ -767,7 +853,7 @@ class _Planner:
                 referrer=referrer,
                 referrer_role=role,
                 agency=agency,
-                concern=concern.format(child=self.child_name()),
+                concern=concern.format(child=self.child_name(received_contact)),
                 urgency=self.pick({Urgency.IMMEDIATE: 10, Urgency.SAME_DAY: 30, Urgency.ROUTINE: 60}),
             )
             self.op(decided, "contact_decide", actor=s.front_manager, outcome=outcome, reasons=CONTACT_REASONS[outcome])
@@ -798,6 +884,8 @@ class _Planner:
             held = self.add_wd(decided, self.f("strategy_lag", lambda: self.pick({0: 70, 1: 30})))
             self._start_assessment(held)
             result, on = self.s47(held, from_cin=False)
+        elif force.get("transfer_in"):
+            result, on = self.transfer_in(decided)
         else:
             started = self._start_assessment(self.add_wd(decided, self.pick({0: 60, 1: 25, 2: 10, 3: 5})))
             done = max(started, ep.assessment_due or started)
@@ -928,9 +1016,6 @@ class _Planner:
             )
         ep.had_s47 = True
         seen = self.add_wd(held, self.pick({0: 45, 1: 35, 2: 15, 3: 5}))
-        ages = [self._age(c, seen) for c in self.household.children]
-        alone = [a is not None and a >= 5 and rng.random() < 0.8 for a in ages]
-        self.op(seen, "s47_seen", actor=ep.worker, alone=alone)
         conf = 32 * s.area_conference_factor[area] * (1.6 if ep.second_plan_bias else 1.0)
         outcome = self.f(
             "s47_outcome",
@@ -945,6 +1030,7 @@ class _Planner:
         s47_wd = self.f("s47_wd", lambda: rng.randint(3, 10))
         if outcome != S47Outcome.CONFERENCE:
             done = self.op(self.add_wd(held, s47_wd), "s47_complete", actor=ep.worker, outcome=outcome)
+            self._s47_seen(seen, done)
             result = (
                 AssessmentOutcome.CHILD_IN_NEED_PLAN
                 if outcome == S47Outcome.SUBSTANTIATED_NO_CONFERENCE
@@ -964,6 +1050,7 @@ class _Planner:
         )
         icpc = self.add_wd(held, icpc_wd)
         done = self.op(min(icpc, self.add_wd(held, s47_wd)), "s47_complete", actor=ep.worker, outcome=outcome)
+        self._s47_seen(seen, done)
         plan = self.f("icpc_decision", lambda: self.pick({ConferenceDecision.PLAN: 85, ConferenceDecision.NO_PLAN: 15}))
         if ep.assessment_due is not None:
             auth = max(done, ep.assessment_due)
@@ -976,21 +1063,55 @@ class _Planner:
             )
         if from_cin and plan == ConferenceDecision.PLAN:
             self.op(icpc, "cin_end", order="cin_end_before_icpc", actor=ep.worker)
-        category = self._category()
-        self.op(
-            icpc,
-            "icpc",
-            actor=ep.chair,
-            chair=ep.chair,
-            decision=plan,
-            category=category,
-            family_attended=rng.random() < 0.85,
-            attendance=self._attendance(police, health, education),
-            views=self._views(icpc),
-        )
+        self._conference(icpc, plan, police, health, education)
         if plan == ConferenceDecision.PLAN:
             return "plan", icpc
         return (("continue" if from_cin else AssessmentOutcome.CHILD_IN_NEED_PLAN), icpc)
+
+    def _s47_seen(self, seen: date, done: date) -> None:
+        """The children seen in the enquiry; a baby born while it runs is seen once born."""
+        birth = self.household.birth
+        if birth and seen < birth <= done:
+            seen = birth
+        ages = [self._age(c, seen) for c in self.household.children]
+        alone = [a is not None and a >= 5 and self.rng.random() < 0.8 for a in ages]
+        self.op(seen, "s47_seen", actor=self.ep.worker, alone=alone)
+
+    def _conference(
+        self, on: date, decision: str, police: User, health: User, education: User | None, transfer_in: bool = False
+    ) -> None:
+        """An initial conference (or a transfer-in conference) deciding whether the children need a plan."""
+        self.op(
+            on,
+            "icpc",
+            actor=self.ep.chair,
+            chair=self.ep.chair,
+            decision=decision,
+            category=self._category(),
+            family_attended=self.rng.random() < 0.85,
+            attendance=self._attendance(police, health, education),
+            views=self._views(on),
+            transfer_in=transfer_in,
+        )
+
+    def transfer_in(self, decided: date) -> tuple[str, date]:
+        """A child on a plan in another authority moves here: an assessment starts and a transfer-in conference is
+        held, usually within 15 working days of the notification (WT2023), without an enquiry here. Returns ("plan",
+        the conference date) or a child in need plan's outcome and date, as s47 does."""
+        rng, ep, s = self.rng, self.ep, self.staff
+        self._start_assessment(self.add_wd(decided, self.pick({0: 70, 1: 30})))
+        held = self.add_wd(ep.received, rng.randint(*self.pick({(5, 10): 35, (11, 14): 50, (15, 20): 15})))
+        decision = self.pick({ConferenceDecision.PLAN: 90, ConferenceDecision.NO_PLAN: 10})
+        police, health = rng.choice(s.police), rng.choice(s.health)
+        education = rng.choice(s.education) if (self.age_on(held) or 0) >= 4 else None
+        self._conference(held, decision, police, health, education, transfer_in=True)
+        plan = decision == ConferenceDecision.PLAN
+        self._complete_assessment(
+            max(held, ep.assessment_due or held),
+            AssessmentOutcome.CONTINUE_PROTECTION if plan else AssessmentOutcome.CHILD_IN_NEED_PLAN,
+            order="assessment_complete_s47",
+        )
+        return ("plan" if plan else AssessmentOutcome.CHILD_IN_NEED_PLAN), held
 
     def _assessment_result(self, on: date, result: str, from_cin: bool) -> tuple[str, date]:
         ep = self.ep
@@ -1001,7 +1122,8 @@ class _Planner:
         return ("continue" if from_cin else result), on
 
     def _age(self, child: PersonDetails, on: date) -> int | None:
-        return relativedelta(on, child.date_of_birth).years if child.date_of_birth else None
+        born = self.born_on(child)
+        return relativedelta(on, born).years if born and born <= on else None
 
     def _category(self) -> str:
         if self.rng.random() < 0.04:
@@ -1075,12 +1197,31 @@ class _Planner:
         )
         if h.eighteenth and h.eighteenth <= end:
             end, reason = max(start, h.eighteenth), ReasonForClosure.TRANSFERRED_ADULT
+        died = self._death(start, end)
+        if died:
+            self.op(died, "cin_end", actor=ep.worker)
+            return self.die(died)
         self.op(end, "cin_end", actor=ep.worker)
         return self.close(self.add_wd(end, self.pick({0: 70, 2: 20, 8: 10})), reason)
 
     def close(self, on: date, reason: str) -> date:
         on = max(on, self.ep.last)
         return self.op(on, "close", actor=self.ep.manager, reason=reason)
+
+    def _death(self, after: date, before: date) -> date | None:
+        """Rarely (DEATH_CHANCE), the day a lone child dies while a plan runs: after everything planned so far."""
+        h = self.household
+        if len(h.children) > 1 or self.rng.random() >= DEATH_CHANCE:
+            return None
+        born = self.born_on(h.children[0])
+        first = max(after, self.ep.last, born or before) + timedelta(days=1)
+        return first + timedelta(days=self.rng.randrange((before - first).days)) if first < before else None
+
+    def die(self, on: date) -> date:
+        """The child died: the case closes that day (RC2) and nothing follows on their record."""
+        self.household.died = on
+        self.op(on, "death", actor=self.ep.worker)
+        return self.close(on, ReasonForClosure.DIED)
 
     def plan(self, start: date) -> date | None:
         """A child protection plan from its initial conference: core groups, visits, reviews and its end."""
@@ -1106,6 +1247,9 @@ class _Planner:
             end, reason = start + timedelta(days=rng.randint(20, (horizon - start).days - 1)), other
         if h.eighteenth and h.eighteenth > start and (end is None or h.eighteenth < end):
             end, reason = h.eighteenth, PlanEndReason.TURNED_18
+        died = self._death(start, end or today)
+        if died:
+            end, reason = died, PlanEndReason.DIED
         stop = end or today + timedelta(days=1)
         visits_until = self.sub_wd(today, ep.force["visits_stop_wd"]) if "visits_stop_wd" in ep.force else today
 
@@ -1155,6 +1299,8 @@ class _Planner:
                 ),
             )
         self.op(end, "plan_end", actor=ep.manager, reason=reason)
+        if reason == PlanEndReason.DIED:
+            return self.die(end)
         if reason == PlanEndReason.TRANSFERRED:
             return self.close(end, ReasonForClosure.TRANSFERRED_LA)
         if reason == PlanEndReason.LEFT_UK:
@@ -1166,10 +1312,11 @@ class _Planner:
                 if ep.theme == "disability" or rng.random() < 0.5
                 else ReasonForClosure.SERVICES_CEASED,
             )
-        # OTHER: the child became looked after; the episode stays open until an order ends it
+        # OTHER: the child became looked after; the episode stays open until an order ends it (an adoption order
+        # 9 to 18 months later for half of the young children)
         age = self.age_on(start)
-        if age is not None and age < 2 and rng.random() < 0.5:
-            return self.close(start + timedelta(days=rng.randint(420, 600)), ReasonForClosure.ADOPTED)
+        if self.f("adopted", lambda: (age or 0) < 5 and rng.random() < 0.5):
+            return self.close(end + timedelta(days=rng.randint(270, 540)), ReasonForClosure.ADOPTED)
         if rng.random() < 0.4:
             return self.close(end + timedelta(days=rng.randint(240, 420)), ReasonForClosure.SPECIAL_GUARDIANSHIP)
         return None
@@ -1442,6 +1589,17 @@ class _Executor:
     def each(self) -> list[tuple[int, Person, Referral]]:
         return [(i, c, self.referral[c.pk]) for i, c in enumerate(self.children)]
 
+    def do_birth(self, *, on: date, now: datetime, actor: User, sex: str, given_name: str) -> None:
+        for i, child in enumerate(self.children):
+            if child.is_unborn:
+                self.children[i] = person_birth_record(
+                    actor=actor, now=now, person=child, born_on=on, sex=sex, given_name=given_name
+                )
+
+    def do_death(self, *, on: date, now: datetime, actor: User) -> None:
+        for i, child in enumerate(self.children):
+            self.children[i] = person_death_record(actor=actor, now=now, person=child, died_on=on)
+
     def do_household(self, *, on: date, now: datetime, actor: User) -> None:
         p = self.plan
         people = household_record(
@@ -1629,12 +1787,15 @@ class _Executor:
         family_attended: bool,
         attendance: list[Attendance],
         views: list[str],
+        transfer_in: bool,
     ) -> None:
-        for i, child, _ in self.each():
-            conference = initial_conference_record(
+        record = transfer_in_conference_record if transfer_in else initial_conference_record
+        for i, child, referral in self.each():
+            subject = {"referral": referral} if transfer_in else {"enquiry": self.enquiry[child.pk]}
+            conference = record(
                 actor=actor,
                 now=now,
-                enquiry=self.enquiry[child.pk],
+                **subject,
                 held_on=on,
                 chair=chair,
                 family_attended=family_attended,
@@ -1758,10 +1919,11 @@ def generate(*, children: int, seed: int, today: date) -> Result:
 
         def household(area: int, start: date | None, size: int, scripts: Sequence[dict[str, Any]] = ()) -> None:
             nonlocal remaining, households
-            unborn = not scripts and rng.random() < 0.045
-            aged_out = not scripts and not unborn and size == 1 and rng.random() < 0.015
-            size = min(size, remaining)
-            start = planner.new_household(area=area, start=start, size=size, unborn=unborn, aged_out=aged_out)
+            kind = "" if scripts else planner.pick(HOUSEHOLD_KINDS)
+            if not scripts and not kind and size == 1 and rng.random() < 0.015:
+                kind = "aged_out"
+            size = min(1 if kind == "adoption" else size, remaining)
+            start = planner.new_household(area=area, start=start, size=size, kind=kind)
             planner.story(start, scripts)
             executor.run(planner.household)
             remaining -= len(planner.household.children)
@@ -1797,6 +1959,8 @@ def summarise() -> tuple[dict[str, int], dict[str, int]]:
     summary = {
         "households": Household.objects.count(),
         "people (children and adults)": Person.objects.count(),
+        "children born after being recorded unborn": Event.objects.filter(kind=EventKind.BORN).count(),
+        "children who died": Person.objects.filter(date_of_death__isnull=False).count(),
         "contacts": Contact.objects.count(),
         "contacts awaiting decision": Contact.objects.filter(outcome="").count(),
         "referrals": referrals.count(),
@@ -1814,6 +1978,7 @@ def summarise() -> tuple[dict[str, int], dict[str, int]]:
         "initial conferences deciding a plan": conferences.filter(
             kind=ConferenceKind.INITIAL, decision=ConferenceDecision.PLAN
         ).count(),
+        "transfer-in conferences": conferences.filter(kind=ConferenceKind.TRANSFER_IN).count(),
         "review conferences": conferences.filter(kind=ConferenceKind.REVIEW).count(),
         "child protection plans": plans.count(),
         "child protection plans open": plans.filter(ended_on__isnull=True).count(),

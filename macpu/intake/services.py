@@ -1,18 +1,20 @@
-"""Writes at the front door: contacts, their outcomes, referrals and the manager's decision."""
+"""Writes at the front door: contacts, their outcomes, referrals and the manager's decision; and the changes to a
+child's own record (details, birth, death), which write to the child's timeline, so live above people."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Min, Q
 
 from macpu.agencies.models import Agency, Role, Team, User
 from macpu.chronology.models import EventKind
 from macpu.chronology.services import event_record
-from macpu.core.codes import ReasonForClosure, ReferralSource
+from macpu.core.codes import ReasonForClosure, ReferralSource, Sex
 from macpu.core.services import Rules, check_role, locked, today_of
 from macpu.intake.models import Contact, ContactOutcome, Referral, ReferralDecision, Urgency
 from macpu.people.models import Household, Person, PersonDisability
@@ -387,5 +389,104 @@ def person_details_correct(
         summary=f"Details changed: {', '.join(str(c).lower() for c in changed) or 'nothing changed'}.",
         actor=actor,
         now=now,
+    )
+    return person
+
+
+# A birth is plausible from 20 weeks before the expected date (a baby born at 22 weeks is 18 weeks early) to 6 weeks
+# after it; the CIN census refuses a referral more than 40 weeks before birth (rule 8606).
+BIRTH_EARLY = timedelta(weeks=20)
+BIRTH_LATE = timedelta(weeks=6)
+REFERRAL_BEFORE_BIRTH = timedelta(weeks=40)
+
+
+@transaction.atomic
+def person_birth_record(
+    *, actor: User, now: datetime, person: Person, born_on: date, sex: str, given_name: str = ""
+) -> Person:
+    """An unborn child is born: the date of birth replaces the expected date, with the baby's sex and, when given,
+    first name."""
+    person = locked(person)
+    rules = Rules()
+    check_role(rules, actor, "person_birth_record")
+    rules.not_in_future(born_on, "born_on", "The date of birth", today_of(now))
+    rules.check(sex in Sex.values, "sex", "Choose male, female or not known.")
+    expected = person.expected_date_of_birth if person.is_unborn else None
+    rules.check(
+        expected is not None, "born_on", "Only an unborn child's birth is recorded: this child has a date of birth."
+    )
+    if expected is not None:
+        rules.check(
+            expected - BIRTH_EARLY <= born_on <= expected + BIRTH_LATE,
+            "born_on",
+            f"The date of birth is too far from the expected date ({expected:%-d %B %Y}): check it.",
+        )
+        first_record = person.events.aggregate(m=Min("occurred_on"))["m"]
+        if first_record:
+            rules.not_before(
+                born_on, first_record, "born_on", "The date of birth", "the first record of the unborn child"
+            )
+        first_referral = person.referrals.aggregate(m=Min("received_on"))["m"]
+        if first_referral:
+            rules.check(
+                born_on <= first_referral + REFERRAL_BEFORE_BIRTH,
+                "born_on",
+                f"A child is referred at most 40 weeks before birth: the first referral was on "
+                f"{first_referral:%-d %B %Y}. Check the date of birth.",
+            )
+    rules.raise_if_broken()
+
+    person.date_of_birth, person.expected_date_of_birth, person.sex = born_on, None, sex
+    fields = ["date_of_birth", "expected_date_of_birth", "sex"]
+    if given_name.strip():
+        person.given_name = given_name.strip()
+        fields.append("given_name")
+    person.save(update_fields=fields)
+    event_record(
+        child=person,
+        kind=EventKind.BORN,
+        occurred_on=born_on,
+        subject=person,
+        summary=f"Born (expected on {expected:%-d %B %Y}).",
+        actor=actor,
+        now=now,
+    )
+    return person
+
+
+@transaction.atomic
+def person_death_record(*, actor: User, now: datetime, person: Person, died_on: date) -> Person:
+    """Record that a child died. Their plans end and their case closes (reason: died) through the usual steps; the
+    record shows no referral or plan after the death (CIN census rules 8555, 4008, 4009, 8915, 8920)."""
+    person = locked(person)
+    rules = Rules()
+    check_role(rules, actor, "person_death_record")
+    rules.check(person.date_of_death is None, "died_on", "This child's death is already recorded.")
+    rules.not_in_future(died_on, "died_on", "The date of death", today_of(now))
+    if rules.check(not person.is_unborn, "died_on", "Record the child's birth before their death."):
+        if person.date_of_birth:
+            rules.not_before(died_on, person.date_of_birth, "died_on", "The date of death", "the date of birth")
+    referrals = person.referrals.all()
+    later = {
+        "a referral": referrals.filter(received_on__gt=died_on),
+        "a child in need plan": referrals.filter(
+            Q(cin_plans__started_on__gt=died_on) | Q(cin_plans__ended_on__gt=died_on)
+        ),
+        "a child protection plan": referrals.filter(
+            Q(cp_plans__started_on__gt=died_on) | Q(cp_plans__ended_on__gt=died_on)
+        ),
+    }
+    found = [what for what, work in later.items() if work.exists()]
+    rules.check(
+        not found,
+        "died_on",
+        f"The record shows {' and '.join(found)} after this date, which cannot follow a death: check the date.",
+    )
+    rules.raise_if_broken()
+
+    person.date_of_death = died_on
+    person.save(update_fields=["date_of_death"])
+    event_record(
+        child=person, kind=EventKind.DIED, occurred_on=died_on, subject=person, summary="Died.", actor=actor, now=now
     )
     return person

@@ -157,6 +157,9 @@ class CpPlan(models.Model):
 class ConferenceKind(models.TextChoices):
     INITIAL = "initial", "Initial child protection conference"
     REVIEW = "review", "Review child protection conference"
+    # A child on a plan in another local authority moves here: WT2023, held within 15 working days of the
+    # notification. It can start a plan here without a section 47 enquiry in this authority.
+    TRANSFER_IN = "transfer_in", "Transfer-in child protection conference"
 
 
 class ConferenceDecision(models.TextChoices):
@@ -168,7 +171,7 @@ class ConferenceDecision(models.TextChoices):
 
 class Conference(models.Model):
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="conferences")
-    kind = models.CharField(max_length=10, choices=ConferenceKind.choices)
+    kind = models.CharField(max_length=12, choices=ConferenceKind.choices)
     s47 = models.OneToOneField(
         S47Enquiry, on_delete=models.PROTECT, null=True, blank=True, related_name="initial_conference"
     )
@@ -192,9 +195,11 @@ class Conference(models.Model):
             ),
             models.CheckConstraint(
                 condition=(Q(kind="initial") & Q(s47__isnull=False) & Q(decision__in=["plan", "no_plan"]))
+                | (Q(kind="transfer_in") & Q(s47__isnull=True) & Q(decision__in=["plan", "no_plan"]))
                 | (Q(kind="review") & Q(plan__isnull=False) & Q(decision__in=["continue", "end"])),
                 name="conference_kind_fits",
-                violation_error_message="An initial conference follows an enquiry; a review conference reviews a plan.",
+                violation_error_message="An initial conference follows an enquiry; a transfer-in conference follows "
+                "another authority's notification, without an enquiry here; a review conference reviews a plan.",
             ),
             models.CheckConstraint(
                 condition=Q(decision__in=["no_plan", "end"]) | ~Q(category=""),

@@ -12,7 +12,7 @@ from django.db.models import Max
 from macpu.agencies.models import Agency, Role, User
 from macpu.chronology.models import EventKind
 from macpu.chronology.services import event_record
-from macpu.core.codes import CategoryOfAbuse
+from macpu.core.codes import CategoryOfAbuse, ReferralSource
 from macpu.core.services import Rules, check_role, locked, today_of
 from macpu.intake.models import Referral
 from macpu.intake.services import require_open_and_acted_on
@@ -304,6 +304,8 @@ def _check_conference(
 
 def _write_conference(
     *,
+    actor: User,
+    now: datetime,
     referral: Referral,
     kind: str,
     held_on: date,
@@ -341,7 +343,108 @@ def _write_conference(
         )
         for a in attendance
     )
+    event_record(
+        child=referral.child,
+        kind=EventKind.CONFERENCE,
+        occurred_on=held_on,
+        subject=conference,
+        summary=f"{conference.get_kind_display()} chaired by {chair.display_name}. "
+        f"Decision: {ConferenceDecision(decision).label}.",
+        actor=actor,
+        now=now,
+    )
     return conference
+
+
+def _record_plan_decision(
+    rules: Rules,
+    *,
+    actor: User,
+    now: datetime,
+    referral: Referral,
+    kind: str,
+    held_on: date,
+    chair: User,
+    family_attended: bool,
+    child_views: str,
+    decision: str,
+    attendance: Sequence[Attendance],
+    category: str,
+    outline_plan: str,
+    s47: S47Enquiry | None = None,
+) -> Conference:
+    """What an initial and a transfer-in conference share: the conference decides whether the child needs a plan, and
+    a plan starts on the day. Adds its rules to the caller's and refuses them all together, or writes."""
+    rules.check(
+        decision in (ConferenceDecision.PLAN, ConferenceDecision.NO_PLAN),
+        "decision",
+        "Choose whether the child needs a child protection plan.",
+    )
+    _check_conference(
+        rules,
+        held_on=held_on,
+        chair=chair,
+        today=today_of(now),
+        attendance=attendance,
+        category=category,
+        needs_category=decision == ConferenceDecision.PLAN,
+        no_plan=decision == ConferenceDecision.NO_PLAN,
+    )
+    plans = CpPlan.objects.filter(referral__child=referral.child)
+    if decision == ConferenceDecision.PLAN:
+        rules.check(
+            not plans.filter(ended_on__isnull=True).exists(),
+            "decision",
+            "This child already has an open child protection plan.",
+        )
+        rules.check(
+            not referral.cin_plans.filter(ended_on__isnull=True).exists(),
+            "decision",
+            "End the child in need plan first: it cannot run alongside a child protection plan.",
+        )
+        last_end = plans.aggregate(m=Max("ended_on"))["m"]
+        if last_end:
+            rules.check(
+                held_on > last_end, "held_on", f"Plans cannot overlap: the last plan ended on {last_end:%-d %B %Y}."
+            )
+    rules.raise_if_broken()
+
+    plan = None
+    if decision == ConferenceDecision.PLAN:
+        previous = plans.count()
+        plan = CpPlan.objects.create(
+            referral=referral,
+            started_on=held_on,
+            initial_category=category,
+            latest_category=category,
+            outline_plan=outline_plan.strip(),
+        )
+        event_record(
+            child=referral.child,
+            kind=EventKind.CP_PLAN_STARTED,
+            occurred_on=held_on,
+            subject=plan,
+            summary=f"Child protection plan started: {CategoryOfAbuse(category).label}."
+            + (f" This is plan number {previous + 1} for this child." if previous else ""),
+            actor=actor,
+            now=now,
+        )
+    return _write_conference(
+        actor=actor,
+        now=now,
+        referral=referral,
+        kind=kind,
+        s47=s47,
+        plan=plan,
+        held_on=held_on,
+        chair=chair,
+        family_attended=family_attended,
+        child_views=child_views,
+        decision=decision,
+        category=category,
+        summary=outline_plan,
+        attendance=attendance,
+    )
 
 
 @transaction.atomic
@@ -376,84 +479,74 @@ def initial_conference_record(
         "This enquiry already has an initial conference.",
     )
     rules.not_before(held_on, enquiry.started_on, "held_on", "The date of the conference", "the enquiry's start")
-    rules.check(
-        decision in (ConferenceDecision.PLAN, ConferenceDecision.NO_PLAN),
-        "decision",
-        "Choose whether the child needs a child protection plan.",
-    )
-    _check_conference(
+    return _record_plan_decision(
         rules,
-        held_on=held_on,
-        chair=chair,
-        today=today_of(now),
-        attendance=attendance,
-        category=category,
-        needs_category=decision == ConferenceDecision.PLAN,
-        no_plan=decision == ConferenceDecision.NO_PLAN,
-    )
-    if decision == ConferenceDecision.PLAN:
-        rules.check(
-            not CpPlan.objects.filter(referral__child=referral.child, ended_on__isnull=True).exists(),
-            "decision",
-            "This child already has an open child protection plan.",
-        )
-        rules.check(
-            not referral.cin_plans.filter(ended_on__isnull=True).exists(),
-            "decision",
-            "End the child in need plan first: it cannot run alongside a child protection plan.",
-        )
-        last_end = CpPlan.objects.filter(referral__child=referral.child).aggregate(m=Max("ended_on"))["m"]
-        if last_end:
-            rules.check(
-                held_on > last_end, "held_on", f"Plans cannot overlap: the last plan ended on {last_end:%-d %B %Y}."
-            )
-    rules.raise_if_broken()
-
-    plan = None
-    if decision == ConferenceDecision.PLAN:
-        previous = CpPlan.objects.filter(referral__child=referral.child).count()
-        plan = CpPlan.objects.create(
-            referral=referral,
-            started_on=held_on,
-            initial_category=category,
-            latest_category=category,
-            outline_plan=outline_plan.strip(),
-        )
-        event_record(
-            child=referral.child,
-            kind=EventKind.CP_PLAN_STARTED,
-            occurred_on=held_on,
-            subject=plan,
-            summary=f"Child protection plan started: {CategoryOfAbuse(category).label}."
-            + (f" This is plan number {previous + 1} for this child." if previous else ""),
-            actor=actor,
-            now=now,
-        )
-    conference = _write_conference(
+        actor=actor,
+        now=now,
         referral=referral,
         kind=ConferenceKind.INITIAL,
         s47=enquiry,
-        plan=plan,
         held_on=held_on,
         chair=chair,
         family_attended=family_attended,
         child_views=child_views,
         decision=decision,
-        category=category,
-        summary=outline_plan,
         attendance=attendance,
+        category=category,
+        outline_plan=outline_plan,
     )
-    event_record(
-        child=referral.child,
-        kind=EventKind.CONFERENCE,
-        occurred_on=held_on,
-        subject=conference,
-        summary=f"Initial child protection conference chaired by {chair.display_name}. "
-        f"Decision: {ConferenceDecision(decision).label}.",
+
+
+@transaction.atomic
+def transfer_in_conference_record(
+    *,
+    actor: User,
+    now: datetime,
+    referral: Referral,
+    held_on: date,
+    chair: User,
+    family_attended: bool,
+    child_views: str,
+    decision: str,
+    attendance: Sequence[Attendance],
+    category: str = "",
+    outline_plan: str = "",
+) -> Conference:
+    """Record the transfer-in conference for a child on a plan in another local authority who now lives here
+    (WT2023: held within 15 working days of that authority's notification, which is the referral). A decision for
+    a plan starts the child protection plan here on the same day, without a section 47 enquiry in this authority."""
+    referral = locked(referral)
+    rules = Rules()
+    check_role(rules, actor, "transfer_in_conference_record")
+    require_open_and_acted_on(rules, referral, "held_on")
+    rules.check(
+        referral.source == ReferralSource.LA_EXTERNAL,
+        "held_on",
+        "A transfer-in conference follows a notification from another local authority: the referral's source is "
+        f"'{ReferralSource.LA_EXTERNAL.label}'.",
+    )
+    rules.check(
+        not referral.s47_enquiries.exists(),
+        "held_on",
+        "This case has a section 47 enquiry: its initial conference decides whether the child needs a plan.",
+    )
+    rules.check(not referral.conferences.exists(), "held_on", "This case already has a child protection conference.")
+    rules.not_before(held_on, referral.received_on, "held_on", "The date of the conference", "the referral date")
+    return _record_plan_decision(
+        rules,
         actor=actor,
         now=now,
+        referral=referral,
+        kind=ConferenceKind.TRANSFER_IN,
+        held_on=held_on,
+        chair=chair,
+        family_attended=family_attended,
+        child_views=child_views,
+        decision=decision,
+        attendance=attendance,
+        category=category,
+        outline_plan=outline_plan,
     )
-    return conference
 
 
 def _end_plan(*, actor: User, now: datetime, plan: CpPlan, ended_on: date, reason: str) -> None:
@@ -518,6 +611,8 @@ def review_conference_record(
     rules.raise_if_broken()
 
     conference = _write_conference(
+        actor=actor,
+        now=now,
         referral=plan.referral,
         kind=ConferenceKind.REVIEW,
         plan=plan,
@@ -529,16 +624,6 @@ def review_conference_record(
         category=category,
         summary=summary,
         attendance=attendance,
-    )
-    event_record(
-        child=plan.referral.child,
-        kind=EventKind.CONFERENCE,
-        occurred_on=held_on,
-        subject=conference,
-        summary=f"Review child protection conference chaired by {chair.display_name}. "
-        f"Decision: {ConferenceDecision(decision).label}.",
-        actor=actor,
-        now=now,
     )
     if decision == ConferenceDecision.CONTINUE and category != plan.latest_category:
         plan.latest_category = category

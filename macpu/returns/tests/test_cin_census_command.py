@@ -36,11 +36,12 @@ def test_a_missing_directory_is_refused_and_nothing_is_written(tmp_path, db):
         call_command("cin-census", "--year", "2027", "--output", str(tmp_path / "missing" / "out.xml"))
 
 
-def test_a_failure_while_building_leaves_no_file(tmp_path, db, monkeypatch):
-    def fail(**kwargs):
+def test_a_failure_part_way_leaves_no_file(tmp_path, db, monkeypatch):
+    def fail(file, **kwargs):
+        file.write(b"<?xml version='1.0' encoding='UTF-8'?>\n<Message>")  # part of a file, then the failure
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("macpu.returns.management.commands.cin_census.census_xml", fail)
+    monkeypatch.setattr("macpu.returns.management.commands.cin_census.write_census", fail)
 
     with pytest.raises(CommandError, match="The census was not written .* and no file was left: database went away"):
         call_command("cin-census", "--year", "2027", "--output", str(tmp_path / "out.xml"))

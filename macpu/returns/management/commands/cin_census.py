@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from macpu.returns.census import FIRST_COLLECTION_YEAR, census_xml
+from macpu.returns.census import FIRST_COLLECTION_YEAR, write_census
 from macpu.returns.management.output import whole_file
 
 
@@ -34,5 +34,5 @@ class Command(BaseCommand):
         year: int = options["year"]
         output: Path = options["output"]
         with whole_file(output, "The census") as file:
-            file.write(census_xml(year=year, now=timezone.now(), serial_no=options["serial_no"]))
-        self.stdout.write(self.style.SUCCESS(f"Wrote the {year} CIN census to {output}."))
+            children = write_census(file, year=year, now=timezone.now(), serial_no=options["serial_no"])
+        self.stdout.write(self.style.SUCCESS(f"Wrote the {year} CIN census of {children} children to {output}."))
