@@ -61,6 +61,7 @@ from macpu.intake.services import (
     referral_create,
     referral_decide,
 )
+from macpu.people.identifiers import nhs_check_digit, upn_check_letter
 from macpu.people.models import Household, Person, RelationshipKind
 from macpu.people.services import PersonDetails, household_record
 from macpu.protection.models import (
@@ -201,19 +202,6 @@ DEMO_LOGINS = [
 # Identifiers
 
 
-def nhs_check_digit(nine_digits: str) -> int | None:
-    """The Modulus 11 check digit of an NHS number's first nine digits, or None when no valid number exists."""
-    total = sum(int(d) * w for d, w in zip(nine_digits, range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    if check == 11:
-        return 0
-    return None if check == 10 else check
-
-
-def is_valid_nhs_number(number: str) -> bool:
-    return len(number) == 10 and number.isdigit() and nhs_check_digit(number[:9]) == int(number[9])
-
-
 class _NhsNumbers:
     """Distinct valid NHS numbers in the 999 test range, in a seeded order (a full-cycle affine permutation)."""
 
@@ -232,14 +220,6 @@ class _NhsNumbers:
             if check is not None:
                 return f"{body}{check}"
         return ""  # the test range is used up: leave the number unknown
-
-
-UPN_CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
-
-
-def upn_check_letter(twelve: str) -> str:
-    """DfE unique pupil number check letter: characters 2-13 weighted 2-13, modulo 23."""
-    return UPN_CHECK_LETTERS[sum(int(c) * w for c, w in zip(twelve, range(2, 14), strict=True)) % 23]
 
 
 # --------------------------------------------------------------------------------------------------------------
