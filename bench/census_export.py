@@ -49,7 +49,7 @@ def main() -> None:
 
     ready = DATA / f"census-{options.children}.ready"
     if not ready.exists():
-        macpu("migrate", "--noinput", env=env)
+        macpu("migrate", "--noinput", "--verbosity", "0", env=env)
         started = time.perf_counter()
         macpu("seed-demo", "--children", str(options.children), "--seed", "11", "--today", TODAY.isoformat(), env=env)
         print(f"built the database: {options.children:,} children in {time.perf_counter() - started:.0f} s")
