@@ -9,12 +9,13 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from lxml import etree
 
-from macpu.casework.services import cin_plan_start, episode_close
+from macpu.casework.services import assessment_start, cin_plan_start, episode_close
 from macpu.chronology.models import Event, EventKind
-from macpu.intake.services import person_birth_record, person_death_record
+from macpu.intake.services import person_birth_record, person_death_record, referral_create
+from macpu.people.models import Person
 from macpu.protection.models import Conference
 from macpu.protection.selectors import child_case
-from macpu.protection.services import transfer_in_conference_record
+from macpu.protection.services import core_group_record, cp_plan_end, transfer_in_conference_record, visit_record
 from macpu.returns.census import census_xml
 from tests.factories import PersonFactory, aware
 from tests.pathway import D
@@ -184,6 +185,50 @@ def test_a_death_is_refused_before_a_child_in_need_plan_starts_or_ends(social_wo
     cin_plan_start(actor=social_worker, now=aware(2027, 1, 6), referral=ref, started_on=D(2027, 1, 6))
 
     refuses(lambda: died(social_worker, ref.child, D(2027, 1, 5)), "died_on", "shows a child in need plan after")
+
+
+def test_nothing_is_done_for_a_child_after_their_death(social_worker, manager, chair, team):
+    """Every dated step refuses a date after the child's death, naming the date and the rule (census rule 8555)."""
+    on_plan = plan(social_worker, chair, referral(social_worker, manager, team))  # plan from Mon 11 Jan 2027
+    Person.objects.filter(pk=on_plan.referral.child_id).update(date_of_death=D(2027, 1, 12))
+    later, now = D(2027, 1, 13), aware(2027, 1, 14)
+    after = "cannot be after the child's death (12 January 2027)"
+
+    refuses(
+        lambda: visit_record(
+            actor=social_worker, now=now, plan=on_plan, visited_on=later, child_seen=True, child_seen_alone=False
+        ),
+        "visited_on",
+        f"The date of the visit {after}",
+    )
+    refuses(lambda: core_group_record(actor=social_worker, now=now, plan=on_plan, held_on=later), "held_on", after)
+    refuses(
+        lambda: cp_plan_end(actor=social_worker, now=now, plan=on_plan, ended_on=later, reason="other"),
+        "ended_on",
+        f"The end date {after}",
+    )
+    visit_record(
+        actor=social_worker, now=now, plan=on_plan, visited_on=D(2027, 1, 12), child_seen=True, child_seen_alone=False
+    )  # on the day itself: allowed
+
+    gone = PersonFactory(date_of_death=D(2027, 1, 2))
+    refuses(
+        lambda: referral_create(
+            actor=social_worker, now=now, child=gone, received_on=D(2027, 1, 4), source="6", team=team
+        ),
+        "child",
+        "The referral date cannot be after the child's death",
+    )
+    early = referral(social_worker, manager, team, decision="assessment", on=D(2027, 1, 4))
+    Person.objects.filter(pk=early.child_id).update(date_of_death=D(2027, 1, 5))
+    refuses(
+        lambda: assessment_start(actor=social_worker, now=now, referral=early, started_on=D(2027, 1, 6)),
+        "started_on",
+        "The start date cannot be after the child's death (5 January 2027)",
+    )
+    strategy = referral(social_worker, manager, team, on=D(2027, 1, 4))
+    Person.objects.filter(pk=strategy.child_id).update(date_of_death=D(2027, 1, 4))
+    refuses(lambda: enquiry(social_worker, strategy, held_on=D(2027, 1, 5)), "held_on", "The date of the discussion")
 
 
 # --- transfer in ------------------------------------------------------------------------------------------------

@@ -48,7 +48,10 @@ def test_a_social_worker_records_ethnicity_upn_and_disability_and_the_timeline_s
     assert (child.ethnicity, child.upn) == ("NOBT", GOOD_UPN)
     assert sorted(d.code for d in child.disabilities.all()) == ["AUT", "COMM"]
     event = Event.objects.get(child=child, kind=EventKind.DETAILS_CHANGED)
-    assert event.summary == "Details changed: ethnicity, unique pupil number, disability."
+    assert event.summary == (
+        "Changed ethnicity from White: British to Information not yet obtained; unique pupil number from not recorded "
+        f"to {GOOD_UPN}; disability from not recorded to Autism or Asperger syndrome, Communication."
+    )
     assert event.actor == social_worker
 
 
@@ -58,6 +61,7 @@ def test_a_social_worker_records_ethnicity_upn_and_disability_and_the_timeline_s
         ({"upn": "H001234567890"}, "upn", "fails its check letter"),
         ({"upn": "001234567890"}, "upn", "a capital letter, 11 digits"),
         ({"nhs_number": "12345"}, "nhs_number", "10 digits"),
+        ({"nhs_number": "9434765918"}, "nhs_number", "fails its check digit"),
         ({"disabilities": ["NONE", "AUT"]}, "disabilities", "'No disability' cannot be chosen with a disability"),
         ({"given_name": " "}, "given_name", "Enter a first name"),
         ({"ethnicity": "XXXX"}, "ethnicity", "Choose an ethnicity from the list"),
@@ -133,3 +137,19 @@ def test_the_page_shows_a_bad_upn_against_its_field(client, social_worker, child
     assert 'href="#id_upn"' in body and "fails its check letter" in body
     child.refresh_from_db()
     assert child.upn == ""
+
+
+def test_a_new_nhs_number_is_on_the_timeline_with_the_one_it_replaced(social_worker, child):
+    child.nhs_number = "9434765919"
+    child.save()
+
+    person_details_correct(actor=social_worker, now=NOW, person=child, **details(child, nhs_number="9990000018"))
+
+    event = Event.objects.get(child=child, kind=EventKind.DETAILS_CHANGED)
+    assert event.summary == "Changed NHS number from 9434765919 to 9990000018."
+
+
+def test_saving_the_details_unchanged_records_nothing(social_worker, child):
+    person_details_correct(actor=social_worker, now=NOW, person=child, **details(child))
+
+    assert not Event.objects.filter(child=child, kind=EventKind.DETAILS_CHANGED).exists()

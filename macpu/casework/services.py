@@ -27,6 +27,7 @@ def assessment_start(*, actor: User, now: datetime, referral: Referral, started_
     check_role(rules, actor, "assessment_start")
     require_open_and_acted_on(rules, referral, "started_on")
     rules.not_in_future(started_on, "started_on", "The start date", today_of(now))
+    rules.alive_on(started_on, referral.child, "started_on", "The start date")
     rules.not_before(started_on, referral.received_on, "started_on", "The start date", "the referral date")
     rules.check(
         not referral.assessments.filter(authorised_on__isnull=True).exists(),
@@ -103,6 +104,7 @@ def cin_plan_start(*, actor: User, now: datetime, referral: Referral, started_on
     check_role(rules, actor, "cin_plan_start")
     require_open_and_acted_on(rules, referral, "started_on")
     rules.not_in_future(started_on, "started_on", "The start date", today_of(now))
+    rules.alive_on(started_on, referral.child, "started_on", "The start date")
     rules.not_before(started_on, referral.received_on, "started_on", "The start date", "the referral date")
     rules.check(
         not referral.cp_plans.filter(ended_on__isnull=True).exists(),
@@ -138,6 +140,7 @@ def cin_plan_end(*, actor: User, now: datetime, plan: CinPlan, ended_on: date) -
     check_role(rules, actor, "cin_plan_end")
     rules.check(plan.ended_on is None, "ended_on", "This plan has already ended.")
     rules.not_in_future(ended_on, "ended_on", "The end date", today_of(now))
+    rules.alive_on(ended_on, plan.referral.child, "ended_on", "The end date")
     rules.not_before(ended_on, plan.started_on, "ended_on", "The end date", "the plan's start")
     rules.raise_if_broken()
     plan.ended_on = ended_on

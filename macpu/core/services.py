@@ -4,12 +4,16 @@ record each step."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
 
 from macpu.agencies.models import Role, User
+
+
+class _Mortal(Protocol):
+    date_of_death: date | None
 
 
 class Rules:
@@ -35,6 +39,12 @@ class Rules:
     def not_before(self, value: date | None, earliest: date, field: str, label: str, earlier_label: str) -> None:
         if value is not None:
             self.check(value >= earliest, field, f"{label} must be on or after {earlier_label} ({earliest:%-d %B %Y}).")
+
+    def alive_on(self, value: date | None, child: _Mortal, field: str, label: str) -> None:
+        """Nothing is done with or for a child after their death (CIN census rules 8555, 4008, 4009, 8915, 8920)."""
+        died = child.date_of_death
+        if value is not None and died is not None:
+            self.check(value <= died, field, f"{label} cannot be after the child's death ({died:%-d %B %Y}).")
 
     def raise_if_broken(self) -> None:
         if self.errors:

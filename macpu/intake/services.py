@@ -14,7 +14,7 @@ from django.db.models import Min, Q
 from macpu.agencies.models import Agency, Role, Team, User
 from macpu.chronology.models import EventKind
 from macpu.chronology.services import event_record
-from macpu.core.codes import ReasonForClosure, ReferralSource, Sex
+from macpu.core.codes import Disability, ReasonForClosure, ReferralSource, Sex
 from macpu.core.services import Rules, check_role, locked, today_of
 from macpu.intake.models import Contact, ContactOutcome, Referral, ReferralDecision, Urgency
 from macpu.people.models import Household, Person, PersonDisability
@@ -52,6 +52,8 @@ def contact_record(
     rules.check(may_record_contact(actor), "__all__", "Only unit staff in a team can record a contact.")
     rules.check(len(children) > 0, "children", "A contact is about at least one child.")
     rules.not_in_future(received_on, "received_on", "The date the contact was received", today)
+    for child in children:
+        rules.alive_on(received_on, child, "received_on", "The date the contact was received")
     rules.check(bool(referrer_name.strip()), "referrer_name", "Enter who raised the concern.")
     _check_source(rules, referral_source)
     rules.check(bool(concern.strip()), "concern", "Enter the concern, in the referrer's words.")
@@ -159,6 +161,7 @@ def _open_referral(
 def _check_can_open_episode(rules: Rules, children: Sequence[Person], received_on: date, field: str) -> None:
     """One open episode per child, and no episode starting before the child's last one closed."""
     for child in children:
+        rules.alive_on(received_on, child, field, "The referral date")
         episodes = Referral.objects.filter(child=child)
         if not rules.check(
             not episodes.filter(closed_on__isnull=True).exists(),
@@ -367,15 +370,24 @@ def person_details_correct(
     check_person(rules, details, "", today_of(now))
     rules.raise_if_broken()
 
-    before = {
-        name: getattr(person, name) for name in ("given_name", "family_name", "sex", "ethnicity", "nhs_number", "upn")
+    after = {
+        "given_name": given_name.strip(),
+        "family_name": family_name.strip(),
+        "sex": sex,
+        "ethnicity": ethnicity,
+        "nhs_number": nhs_number,
+        "upn": upn,
     }
-    after = {name: getattr(details, name) for name in before}
-    after["given_name"], after["family_name"] = given_name.strip(), family_name.strip()
     old_codes = sorted(d.code for d in person.disabilities.all())
-    changed = [Person._meta.get_field(n).verbose_name for n in before if before[n] != after[n]]
+    changes = [
+        f"{DETAIL_NAMES[name]} from {_shown(person, name)} to {_shown(person, name, value)}"
+        for name, value in after.items()
+        if getattr(person, name) != value
+    ]
     if sorted(disabilities) != old_codes:
-        changed.append("disability")
+        changes.append(f"disability from {_disabilities(old_codes)} to {_disabilities(disabilities)}")
+    if not changes:
+        return person  # nothing changed: nothing to record
     for name, value in after.items():
         setattr(person, name, value)
     person.save(update_fields=list(after))
@@ -386,11 +398,34 @@ def person_details_correct(
         kind=EventKind.DETAILS_CHANGED,
         occurred_on=today_of(now),
         subject=person,
-        summary=f"Details changed: {', '.join(str(c).lower() for c in changed) or 'nothing changed'}.",
+        summary=f"Changed {'; '.join(changes)}.",
         actor=actor,
         now=now,
     )
     return person
+
+
+DETAIL_NAMES = {
+    "given_name": "first name",
+    "family_name": "last name",
+    "sex": "sex",
+    "ethnicity": "ethnicity",
+    "nhs_number": "NHS number",
+    "upn": "unique pupil number",
+}
+
+
+def _shown(person: Person, name: str, value: str | None = None) -> str:
+    """A detail as the timeline shows it: its label for a coded value, "not recorded" when empty."""
+    value = getattr(person, name) if value is None else value
+    if not value:
+        return "not recorded"
+    choices = dict(Person._meta.get_field(name).choices or ())
+    return str(choices.get(value, value))
+
+
+def _disabilities(codes: Sequence[str]) -> str:
+    return ", ".join(Disability(c).label for c in sorted(codes)) or "not recorded"
 
 
 # A birth is plausible from 20 weeks before the expected date (a baby born at 22 weeks is 18 weeks early) to 6 weeks

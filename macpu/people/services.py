@@ -9,7 +9,7 @@ from django.db import transaction
 from macpu.agencies.models import User
 from macpu.core.codes import Ethnicity, Sex
 from macpu.core.services import Rules, today_of
-from macpu.people.identifiers import upn_problem
+from macpu.people.identifiers import is_valid_nhs_number, upn_problem
 from macpu.people.models import Household, Person, PersonDisability, Relationship, RelationshipKind
 
 
@@ -45,11 +45,18 @@ def check_person(rules: Rules, details: PersonDetails, prefix: str, today: date)
             f"{prefix}expected_date_of_birth",
             "An expected date of birth must be today or later; record a born child's date of birth instead.",
         )
-    rules.check(
-        not details.nhs_number or (details.nhs_number.isdigit() and len(details.nhs_number) == 10),
-        f"{prefix}nhs_number",
-        "An NHS number is 10 digits.",
-    )
+    if details.nhs_number:
+        if rules.check(
+            details.nhs_number.isdigit() and len(details.nhs_number) == 10,
+            f"{prefix}nhs_number",
+            "An NHS number is 10 digits.",
+        ):
+            rules.check(
+                is_valid_nhs_number(details.nhs_number),
+                f"{prefix}nhs_number",
+                f"The NHS number {details.nhs_number} fails its check digit: a digit is wrong. Check it with the GP "
+                "or the health visitor.",
+            )
     if details.upn:
         problem = upn_problem(details.upn)
         rules.check(problem is None, f"{prefix}upn", problem or "")

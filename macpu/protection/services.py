@@ -16,6 +16,7 @@ from macpu.core.codes import CategoryOfAbuse, ReferralSource
 from macpu.core.services import Rules, check_role, locked, today_of
 from macpu.intake.models import Referral
 from macpu.intake.services import require_open_and_acted_on
+from macpu.people.models import Person
 from macpu.protection.models import (
     Conference,
     ConferenceAttendance,
@@ -93,6 +94,7 @@ def strategy_discussion_record(
     check_role(rules, actor, "strategy_discussion_record")
     require_open_and_acted_on(rules, referral, "held_on")
     rules.not_in_future(held_on, "held_on", "The date of the discussion", today)
+    rules.alive_on(held_on, referral.child, "held_on", "The date of the discussion")
     rules.not_before(held_on, referral.received_on, "held_on", "The date of the discussion", "the referral date")
     rules.check(decision in StrategyDecision.values, "decision", "Choose the decision of the discussion.")
     rules.check(
@@ -222,6 +224,7 @@ def s47_child_seen(*, actor: User, now: datetime, enquiry: S47Enquiry, seen_on: 
         "The enquiry's outcome is recorded: when the child was seen can no longer change.",
     )
     rules.not_in_future(seen_on, "seen_on", "The date the child was seen", today_of(now))
+    rules.alive_on(seen_on, enquiry.referral.child, "seen_on", "The date the child was seen")
     rules.not_before(seen_on, enquiry.started_on, "seen_on", "The date the child was seen", "the enquiry's start")
     rules.raise_if_broken()
     enquiry.child_seen_on, enquiry.child_seen_alone = seen_on, seen_alone
@@ -274,6 +277,7 @@ def s47_complete(*, actor: User, now: datetime, enquiry: S47Enquiry, outcome: st
 def _check_conference(
     rules: Rules,
     *,
+    child: Person,
     held_on: date,
     chair: User,
     today: date,
@@ -283,6 +287,7 @@ def _check_conference(
     no_plan: bool,
 ) -> None:
     rules.not_in_future(held_on, "held_on", "The date of the conference", today)
+    rules.alive_on(held_on, child, "held_on", "The date of the conference")
     _not_weekend(rules, held_on, "held_on")
     rules.check(
         chair.role == Role.CONFERENCE_CHAIR and chair.is_active,
@@ -382,6 +387,7 @@ def _record_plan_decision(
     )
     _check_conference(
         rules,
+        child=referral.child,
         held_on=held_on,
         chair=chair,
         today=today_of(now),
@@ -600,6 +606,7 @@ def review_conference_record(
     )
     _check_conference(
         rules,
+        child=plan.referral.child,
         held_on=held_on,
         chair=chair,
         today=today_of(now),
@@ -647,6 +654,7 @@ def cp_plan_end(*, actor: User, now: datetime, plan: CpPlan, ended_on: date, rea
         "review conference.",
     )
     rules.not_in_future(ended_on, "ended_on", "The end date", today_of(now))
+    rules.alive_on(ended_on, plan.referral.child, "ended_on", "The end date")
     rules.not_before(ended_on, plan.started_on, "ended_on", "The end date", "the plan's start")
     rules.raise_if_broken()
     _end_plan(actor=actor, now=now, plan=plan, ended_on=ended_on, reason=reason)
@@ -656,6 +664,7 @@ def cp_plan_end(*, actor: User, now: datetime, plan: CpPlan, ended_on: date, rea
 def _check_plan_meeting(rules: Rules, plan: CpPlan, on: date, today: date, field: str, label: str) -> None:
     rules.check(plan.ended_on is None, field, "This plan has ended.")
     rules.not_in_future(on, field, label, today)
+    rules.alive_on(on, plan.referral.child, field, label)
     rules.not_before(on, plan.started_on, field, label, "the plan's start")
 
 
