@@ -49,6 +49,11 @@ class CollectionYear:
         if self.year < FIRST_COLLECTION_YEAR:
             raise ValueError(f"A collection year is a year such as 2026, not {self.year}.")
 
+    @classmethod
+    def containing(cls, day: date) -> CollectionYear:
+        """The collection year ``day`` falls in (the one in progress on that day)."""
+        return cls(day.year + 1 if day.month >= 4 else day.year)
+
     @property
     def start(self) -> date:
         return date(self.year - 1, 4, 1)

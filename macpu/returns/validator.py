@@ -9,6 +9,7 @@ rule), so small returns show it although nothing is wrong.
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ KNOWN_FALSE_ALARMS = {
     "7 or fewer children recorded as having no disability. Nothing needs fixing."
 }
 TIMEOUT_SECONDS = 1800
+logger = logging.getLogger(__name__)
 
 
 class ValidatorUnavailable(RuntimeError):
@@ -56,7 +58,7 @@ class DfeFinding:
 class DfeReport:
     ruleset: str
     findings: list[DfeFinding]
-    crashed: list[str]  # rules that could not run
+    crashed: list[str]  # rules that could not run on this return (one crashes on a return with no children)
 
     @property
     def passed(self) -> bool:
@@ -84,9 +86,12 @@ def run_dfe_checks(xml: bytes, *, extra_args: tuple[str, ...] = ()) -> DfeReport
             )
         except (OSError, subprocess.TimeoutExpired) as error:
             raise ValidatorUnavailable(f"The Department for Education's validator did not finish: {error}.") from error
-        if result.returncode not in (0, 1) or not report.is_file():
+        if not report.is_file():  # it could not read the return at all (exit 2 without findings)
+            logger.error(
+                "CIN validator failed (exit %s): %s %s", result.returncode, result.stdout[-2000:], result.stderr[-2000:]
+            )
             raise ValidatorUnavailable(
-                f"The Department for Education's validator could not check the return: {result.stderr.strip()[-500:]}"
+                "The Department for Education's validator could not read the return. The server's log says why."
             )
         data = json.loads(report.read_text(encoding="utf-8"))
     findings = [
@@ -100,4 +105,5 @@ def run_dfe_checks(xml: bytes, *, extra_args: tuple[str, ...] = ()) -> DfeReport
         )
         for f in data["findings"]
     ]
-    return DfeReport(ruleset=str(data.get("ruleset", "")), findings=findings, crashed=[str(c) for c in data["crashed"]])
+    crashed = [str(c["rule"]) for c in data["crashed"]]
+    return DfeReport(ruleset=str(data.get("ruleset", "")), findings=findings, crashed=crashed)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,10 +14,10 @@ from django.utils import timezone
 
 from macpu.agencies.models import Role, User
 from macpu.agencies.selectors import local_authority
-from macpu.intake.forms import date_field
 from macpu.returns.annex_a import annex_a_workbook
 from macpu.returns.census import CollectionYear, census_people, census_xml
 from macpu.returns.checks import dfe_findings, record_findings
+from macpu.returns.forms import AnnexAForm
 from macpu.returns.validator import ValidatorUnavailable, run_dfe_checks
 
 YEARS_OFFERED = 3
@@ -35,7 +34,7 @@ def _analyst(request: HttpRequest) -> None:
 
 def collection_years(today: date) -> list[CollectionYear]:
     """The year in progress and the ones before it, latest first."""
-    current = today.year + 1 if today.month >= 4 else today.year
+    current = CollectionYear.containing(today).year
     return [CollectionYear(current - i) for i in range(YEARS_OFFERED)]
 
 
@@ -62,9 +61,10 @@ def cin_census(request: HttpRequest) -> HttpResponse:
         "release": settings.CIN_CENSUS_RELEASE,
         "children": census_people(year).count(),
         "record_findings": record_findings(year),
+        "in_progress": year.reference_date > today,
         "checked": request.method == "POST",
     }
-    if request.method == "POST":
+    if request.method == "POST" and context["children"]:
         try:
             report = run_dfe_checks(census_xml(year=year.year, now=timezone.now()))
         except ValidatorUnavailable as error:
@@ -87,20 +87,6 @@ def cin_census_download(request: HttpRequest, year: int) -> HttpResponse:
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class AnnexAForm(forms.Form):
-    as_of = date_field("Inspection date", hint="The lists cover the 6 months up to this date. For example, 27 3 2026")
-
-    def __init__(self, *args: object, today: date, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.today = today
-
-    def clean_as_of(self) -> date:
-        as_of: date = self.cleaned_data["as_of"]
-        if as_of > self.today:
-            raise forms.ValidationError("The inspection date must be today or in the past.")
-        return as_of
 
 
 def annex_a(request: HttpRequest) -> HttpResponse:

@@ -47,3 +47,10 @@ def test_a_failure_part_way_leaves_no_file(tmp_path, db, monkeypatch):
         call_command("cin-census", "--year", "2027", "--output", str(tmp_path / "out.xml"))
 
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_year_that_has_not_started_is_refused(tmp_path, db):
+    with pytest.raises(CommandError, match="the 2099 collection year has not started"):
+        call_command("cin-census", "--year", "2099", "--output", str(tmp_path / "out.xml"))
+
+    assert list(tmp_path.iterdir()) == []

@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 
 from macpu.agencies.models import Role
 from macpu.people.models import Person
-from macpu.returns.census import CollectionYear, census_people
+from macpu.returns.census import CollectionYear, census_people, census_xml
+from macpu.returns.validator import run_dfe_checks
 from tests.factories import UserFactory, aware
 from tests.pathway import run_pathway
 
@@ -176,3 +177,25 @@ def test_only_a_performance_analyst_may_download_annex_a(client, frozen, pathway
 
     assert response.status_code == 403 and "Content-Disposition" not in response
     assert pathway[0].la_child_id not in response.content.decode()
+
+
+def test_a_year_with_no_children_says_there_is_nothing_to_send(client, frozen, pathway, analyst):
+    body = client.get(reverse("cin-census") + "?year=2026").content.decode()
+
+    assert 'id="census-children">0<' in body and "there is no return to check or send" in body
+    assert "Run the Department for Education's checks" not in body and "Download the return" not in body
+
+
+def test_the_year_in_progress_is_marked_as_not_ended(client, frozen, pathway, analyst):
+    in_progress = client.get(reverse("cin-census") + "?year=2028").content.decode()
+    ended = client.get(reverse("cin-census") + "?year=2027").content.decode()
+
+    assert "This year has not ended yet: it ends on 31 March 2028" in in_progress
+    assert "This year has not ended yet" not in ended
+
+
+def test_a_dfe_rule_that_cannot_run_is_reported_not_hidden(local_authority):
+    """The DfE's rule 2886Q divides by the number of children: on an empty return it crashes."""
+    report = run_dfe_checks(census_xml(year=2027, now=NOW))
+
+    assert report.crashed == ["2886Q"] and not report.passed

@@ -6,16 +6,16 @@ from argparse import ArgumentTypeError
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from macpu.returns.census import FIRST_COLLECTION_YEAR, write_census
+from macpu.returns.census import FIRST_COLLECTION_YEAR, CollectionYear, write_census
 from macpu.returns.management.output import whole_file
 
 
 def _year(text: str) -> int:
     if not text.isdigit() or int(text) < FIRST_COLLECTION_YEAR:
-        raise ArgumentTypeError(f"give the collection year as 4 digits, e.g. 2026 (ends 31 March), not {text!r}.")
+        raise ArgumentTypeError(f"give a collection year such as 2026 (the year to 31 March 2026), not {text!r}.")
     return int(text)
 
 
@@ -33,6 +33,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         year: int = options["year"]
         output: Path = options["output"]
+        latest = CollectionYear.containing(timezone.localdate())
+        if year > latest.year:
+            raise CommandError(
+                f"--year: the {year} collection year has not started. The latest is {latest.year}, which ends on "
+                f"{latest.reference_date:%-d %B %Y}."
+            )
         with whole_file(output, "The census") as file:
             children = write_census(file, year=year, now=timezone.now(), serial_no=options["serial_no"])
         self.stdout.write(self.style.SUCCESS(f"Wrote the {year} CIN census of {children} children to {output}."))
