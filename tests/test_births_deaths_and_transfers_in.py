@@ -282,6 +282,15 @@ def test_a_case_has_one_transfer_in_conference(social_worker, manager, chair, te
     transfer_in(chair, ref, D(2027, 1, 15), decision="no_plan", category="")
 
     refuses(lambda: transfer_in(chair, ref, D(2027, 1, 18)), "held_on", "already has a child protection conference")
+    with pytest.raises(IntegrityError), transaction.atomic():  # and the database holds the rule too
+        Conference.objects.create(
+            referral=ref,
+            kind="transfer_in",
+            held_on=D(2027, 1, 18),
+            chair=chair,
+            family_attended=False,
+            decision="no_plan",
+        )
 
 
 @pytest.mark.parametrize(

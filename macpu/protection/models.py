@@ -188,6 +188,12 @@ class Conference(models.Model):
     class Meta:
         ordering = ["-held_on", "-id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["referral"],
+                condition=Q(kind="transfer_in"),
+                name="one_transfer_in_conference_per_episode",
+                violation_error_message="An episode has one transfer-in conference.",
+            ),
             models.CheckConstraint(
                 condition=Q(held_on__iso_week_day__lte=5),
                 name="conference_not_at_weekend",

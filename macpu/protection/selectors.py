@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from macpu.agencies.models import Role, User
 from macpu.agencies.selectors import local_policy, working_day_calendar
@@ -36,6 +37,19 @@ def _referrals() -> object:
         Prefetch("cp_plans", queryset=CpPlan.objects.prefetch_related("core_groups", "visits", "conferences")),
         Prefetch("conferences", queryset=Conference.objects.select_related("chair").prefetch_related("attendance")),
     )
+
+
+def plans_with_previous_plans(plans: QuerySet[CpPlan]) -> QuerySet[CpPlan]:
+    """Each plan annotated with ``previous_plans``: the child's plans that started before it (census
+    NumberOfPreviousCPP, Annex A list 7)."""
+    earlier = (
+        CpPlan.objects.filter(referral__child=OuterRef("referral__child"), started_on__lt=OuterRef("started_on"))
+        .order_by()
+        .values("referral__child")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return plans.annotate(previous_plans=Coalesce(Subquery(earlier, output_field=IntegerField()), 0))
 
 
 def referral_clocks(referral: Referral, *, today: date, policy: LocalPolicy | None = None) -> list[Clock]:

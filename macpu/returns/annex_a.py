@@ -61,7 +61,7 @@ from typing import IO, Any
 from zipfile import ZIP_DEFLATED, ZipFile
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -93,6 +93,7 @@ from macpu.protection.models import (
     StatutoryVisit,
     StrategyDiscussion,
 )
+from macpu.protection.selectors import plans_with_previous_plans
 
 PERIOD_MONTHS = 6
 LOOKBACK_MONTHS = 12
@@ -574,13 +575,6 @@ def _case_status(episode: Any, *, closed: bool) -> str:
 def list_7_child_protection(period: Period) -> Iterator[Row]:
     """Each child on a plan at ``as_of`` or whose plan ended in the period (their latest plan)."""
     as_of = period.as_of
-    previous_plans = (
-        CpPlan.objects.filter(referral__child=OuterRef("referral__child"), started_on__lt=OuterRef("started_on"))
-        .order_by()
-        .values("referral__child")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     last_visit = StatutoryVisit.objects.filter(plan=OuterRef("pk"), visited_on__lte=as_of).order_by(
         "-visited_on", "-pk"
     )
@@ -595,10 +589,9 @@ def list_7_child_protection(period: Period) -> Iterator[Row]:
         ],
     )
     plans = (
-        CpPlan.objects.filter(period.open_filter("started_on", "ended_on"))
+        plans_with_previous_plans(CpPlan.objects.filter(period.open_filter("started_on", "ended_on")))
         .select_related("referral__child", "referral__team", "referral__allocated_worker")
         .annotate(
-            previous_plans=Coalesce(Subquery(previous_plans, output_field=IntegerField()), 0),
             last_visit_on=Subquery(last_visit.values("visited_on")[:1]),
             last_visit_alone=Subquery(last_visit.values("child_seen_alone")[:1]),
             last_review_on=Subquery(held.filter(kind=ConferenceKind.REVIEW).values("held_on")[:1]),

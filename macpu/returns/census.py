@@ -18,8 +18,7 @@ from datetime import date, datetime
 from typing import IO
 
 from django.conf import settings
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from lxml import etree
 
@@ -28,6 +27,7 @@ from macpu.casework.models import Assessment
 from macpu.intake.models import Referral, ReferralDecision
 from macpu.people.models import Person
 from macpu.protection.models import Conference, ConferenceKind, CpPlan, S47Enquiry
+from macpu.protection.selectors import plans_with_previous_plans
 from macpu.timescales.clocks import INITIAL_CONFERENCE_WORKING_DAYS
 
 FIRST_COLLECTION_YEAR = 2000
@@ -88,16 +88,9 @@ def census_people(year: CollectionYear) -> QuerySet[Person]:
 def census_children(year: CollectionYear) -> QuerySet[Person]:
     """Every child in the year's return, with all the census needs prefetched."""
     episodes = census_episodes(year)
-    previous_plans = (
-        CpPlan.objects.filter(referral__child=OuterRef("referral__child"), started_on__lt=OuterRef("started_on"))
-        .order_by()
-        .values("referral__child")
-        .annotate(n=Count("pk"))
-        .values("n")
+    plans = plans_with_previous_plans(CpPlan.objects.all()).prefetch_related(
+        Prefetch("conferences", to_attr="census_conferences")
     )
-    plans = CpPlan.objects.annotate(
-        previous_plans=Coalesce(Subquery(previous_plans, output_field=IntegerField()), 0)
-    ).prefetch_related(Prefetch("conferences", to_attr="census_conferences"))
     # Every prefetch goes to a list (to_attr): Django then skips building a queryset per row, which for 50,000
     # children is most of the export's time.
     return census_people(year).prefetch_related(
