@@ -317,3 +317,13 @@ class ChildDetailsForm(forms.Form):
 
     def clean_upn(self) -> str:
         return "".join(str(self.cleaned_data["upn"]).split()).upper()
+
+
+class BirthForm(forms.Form):
+    born_on = date_field("Date of birth")
+    sex = radios("Sex", Sex.choices)
+    given_name = text("First name (optional)", hint="Leave it empty if the baby has not been named yet.")
+
+
+class DeathForm(forms.Form):
+    died_on = date_field("Date of death")

@@ -4,6 +4,8 @@ from macpu.intake import views
 
 urlpatterns = [
     path("children/<int:pk>/details/", views.ChildDetailsView.as_view(), name="child-details-change"),
+    path("children/<int:pk>/birth/", views.ChildBirthView.as_view(), name="child-birth"),
+    path("children/<int:pk>/death/", views.ChildDeathView.as_view(), name="child-death"),
     path("contacts/new/", views.contact_create, name="contact-create"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact-detail"),
     path("contacts/<int:pk>/decide/", views.contact_decide_view, name="contact-decide"),

@@ -29,9 +29,11 @@ from macpu.core.forms import add_service_errors
 from macpu.core.services import may_record
 from macpu.intake.forms import (
     AllocateForm,
+    BirthForm,
     ChildDetailsForm,
     ContactDecisionForm,
     ContactForm,
+    DeathForm,
     ReferralDecisionForm,
     rows_rename,
 )
@@ -41,6 +43,8 @@ from macpu.intake.services import (
     contact_decide,
     contact_with_household_record,
     may_record_contact,
+    person_birth_record,
+    person_death_record,
     person_details_correct,
     referral_allocate,
     referral_decide,
@@ -306,3 +310,25 @@ class ChildDetailsView(ChildFormView):
             "disabilities": [d.code for d in child.disabilities.all()],
         }
         return self.form_class(data, initial=initial)
+
+
+class ChildBirthView(ChildFormView):
+    model = Person
+    child_path = ""
+    form_class = BirthForm
+    service = staticmethod(person_birth_record)
+    subject_arg = "person"
+    title = "Record the birth"
+    submit_text = "Save birth"
+    success_message = "Birth recorded"
+
+
+class ChildDeathView(ChildFormView):
+    model = Person
+    child_path = ""
+    form_class = DeathForm
+    service = staticmethod(person_death_record)
+    subject_arg = "person"
+    title = "Record the child's death"
+    submit_text = "Save"
+    success_message = "Death recorded. End any open plan, then close the case with the reason 'Died'."

@@ -21,6 +21,7 @@ from macpu.core.services import may_record
 from macpu.intake.forms import rows_rename
 from macpu.intake.models import Referral
 from macpu.intake.views import ChildFormView
+from macpu.people.models import Person
 from macpu.people.selectors import NotADate, SearchResults, person_search_results
 from macpu.protection import forms as f
 from macpu.protection import services
@@ -188,6 +189,21 @@ def _discussion_rows(referral: Referral | None, user: User, today: date) -> list
     ]
 
 
+def _record_links(child: Person, user: User) -> list[tuple[str, str]]:
+    """Changes to the child's own record that the user's role may make: details, birth, death."""
+    alive = not child.is_unborn and not child.date_of_death
+    links = [
+        ("Change the child's details", "child-details-change", "person_details_correct", True),
+        ("Record the birth", "child-birth", "person_birth_record", child.is_unborn),
+        ("Record the child's death", "child-death", "person_death_record", alive),
+    ]
+    return [
+        (label, reverse(name, args=[child.pk]))
+        for label, name, step, offered in links
+        if offered and may_record(user, step)
+    ]
+
+
 def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     case = child_case(user=request.user, child_id=pk, today=today)  # type: ignore[arg-type]
@@ -219,7 +235,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "previous": [r for r in case.referrals if r != referral],
             "households": case.households,
-            "may_change_details": may_record(request.user, "person_details_correct"),  # type: ignore[arg-type]
+            "record_links": _record_links(case.child, request.user),  # type: ignore[arg-type]
         },
     )
 
