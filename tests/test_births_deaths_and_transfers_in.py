@@ -3,6 +3,8 @@ each refuses with (naming the field, writing nothing), and how a transfer in rea
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -17,7 +19,7 @@ from macpu.protection.models import Conference
 from macpu.protection.selectors import child_case
 from macpu.protection.services import core_group_record, cp_plan_end, transfer_in_conference_record, visit_record
 from macpu.returns.census import census_xml
-from tests.factories import PersonFactory, aware
+from tests.factories import PersonFactory, UserFactory, aware
 from tests.pathway import D
 from tests.test_entry_rules import ATTENDED, enquiry, plan, referral, refuses, row_counts
 
@@ -379,3 +381,54 @@ def test_the_census_records_a_transfer_in_plan_from_its_conference_without_a_sec
     assert episode.findtext("DateOfInitialCPC") == "2025-06-16"  # the episode's initial conference: CIN rule 2885
     assert episode.find("Section47") is None
     assert episode.findtext("ChildProtectionPlans/CPPstartDate") == "2025-06-16"
+
+
+# --- pages ------------------------------------------------------------------------------------------------------
+
+
+def test_a_social_worker_records_a_birth_from_the_childs_page(client, social_worker, manager, team):
+    child = referral(social_worker, manager, team, decision="assessment", child=unborn(D(2027, 1, 20))).child
+    with patch("django.utils.timezone.now", return_value=aware(2027, 1, 22)):  # sessions expire: sign in "then"
+        client.force_login(social_worker)
+        page = client.get(reverse("child-detail", args=[child.pk])).content.decode()
+        response = client.post(
+            reverse("child-birth", args=[child.pk]),
+            {"born_on_day": "21", "born_on_month": "1", "born_on_year": "2027", "sex": "F", "given_name": "Ava"},
+        )
+
+    assert f'href="{reverse("child-birth", args=[child.pk])}"' in page
+    assert f'href="{reverse("child-death", args=[child.pk])}"' not in page  # not before the birth
+    assert response.status_code == 302
+    child.refresh_from_db()
+    assert (child.date_of_birth, child.sex, child.given_name) == (D(2027, 1, 21), "F", "Ava")
+
+
+def test_a_death_recorded_from_the_page_says_what_to_do_next_and_a_bad_date_is_explained(
+    client, social_worker, manager, team
+):
+    child = referral(social_worker, manager, team, decision="assessment").child  # referred 4 Jan 2027
+    with patch("django.utils.timezone.now", return_value=aware(2027, 1, 8)):
+        client.force_login(social_worker)
+        refused = client.post(
+            reverse("child-death", args=[child.pk]), {"died_on_day": "9", "died_on_month": "1", "died_on_year": "2027"}
+        )
+        saved = client.post(
+            reverse("child-death", args=[child.pk]),
+            {"died_on_day": "7", "died_on_month": "1", "died_on_year": "2027"},
+            follow=True,
+        )
+
+    assert "The date of death cannot be in the future" in refused.content.decode()
+    assert "then close the case with the reason &#x27;Died&#x27;" in saved.content.decode()
+    child.refresh_from_db()
+    assert child.date_of_death == D(2027, 1, 7)
+
+
+@pytest.mark.parametrize("name", ["child-birth", "child-death"])
+def test_a_police_officer_cannot_open_the_birth_or_death_page(client, social_worker, manager, team, name):
+    child = referral(social_worker, manager, team, decision="assessment", child=unborn(D(2027, 1, 20))).child
+    client.force_login(UserFactory(role="police_officer", team=team, agency=team.agency))
+
+    response = client.get(reverse(name, args=[child.pk]))
+
+    assert response.status_code == 403 and child.family_name not in response.content.decode()
