@@ -51,7 +51,8 @@ def _year(text: str | None, today: date) -> CollectionYear:
 def cin_census(request: HttpRequest) -> HttpResponse:
     """The census for a year: what goes in the header, how many children, what to fix, and the DfE's check."""
     _analyst(request)
-    today = timezone.localdate()
+    now = timezone.now()
+    today = timezone.localdate(now)
     year = _year(request.GET.get("year"), today)
     context = {
         "year": year,
@@ -66,7 +67,7 @@ def cin_census(request: HttpRequest) -> HttpResponse:
     }
     if request.method == "POST" and context["children"]:
         try:
-            report = run_dfe_checks(census_xml(year=year.year, now=timezone.now()))
+            report = run_dfe_checks(census_xml(year=year.year, now=now))
         except ValidatorUnavailable as error:
             context["dfe_error"] = str(error)
         else:
@@ -78,8 +79,9 @@ def cin_census(request: HttpRequest) -> HttpResponse:
 def cin_census_download(request: HttpRequest, year: int) -> HttpResponse:
     """The return as an XML file."""
     _analyst(request)
-    collection = _year(str(year), timezone.localdate())
-    xml = census_xml(year=collection.year, now=timezone.now())
+    now = timezone.now()
+    collection = _year(str(year), timezone.localdate(now))
+    xml = census_xml(year=collection.year, now=now)
     response = HttpResponse(xml, content_type="application/xml")
     filename = f"cin-census-{local_authority().code}-{collection.year}.xml"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -92,12 +94,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def annex_a(request: HttpRequest) -> HttpResponse:
     """Ofsted Annex A lists 1 to 7 for an inspection date, as an Excel workbook."""
     _analyst(request)
-    today = timezone.localdate()
+    now = timezone.now()
+    today = timezone.localdate(now)
     asked = any(key.startswith("as_of") for key in request.GET)
     form = AnnexAForm(request.GET if asked else None, today=today, initial={"as_of": today})
     if asked and form.is_valid():
         as_of: date = form.cleaned_data["as_of"]
-        response = HttpResponse(annex_a_workbook(as_of=as_of, now=timezone.now()), content_type=XLSX)
+        response = HttpResponse(annex_a_workbook(as_of=as_of, now=now), content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="annex-a-{local_authority().code}-{as_of}.xlsx"'
         return response
     return render(request, "returns/annex_a.html", {"form": form})
