@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from macpu.intake.models import Referral
 from macpu.people.identifiers import upn_problem
 from macpu.people.models import LA_CHILD_ID_PREFIX, Person
 from macpu.returns.census import CollectionYear, census_people
@@ -45,6 +46,7 @@ class ChildFindings:
     la_child_id: str
     person: Person | None  # None when the DfE names a child macpu does not hold
     problems: list[Problem] = field(default_factory=list)
+    case: Referral | None = None  # the child's latest episode: whose case it is, so the analyst knows whom to ask
 
     @property
     def must_fix(self) -> int:
@@ -68,6 +70,19 @@ def record_findings(year: CollectionYear) -> list[ChildFindings]:
             problems.append(Problem("Unique pupil number", problem))
         if problems:
             found.append(ChildFindings(person.la_child_id, person, problems))
+    return _with_cases(found)
+
+
+def _with_cases(found: list[ChildFindings]) -> list[ChildFindings]:
+    """Each child's latest episode, with its team and worker, in one query."""
+    latest: dict[int, Referral] = {}
+    episodes = Referral.objects.filter(child__in=[f.person.pk for f in found if f.person]).select_related(
+        "team", "allocated_worker"
+    )
+    for episode in episodes.order_by("child_id", "-received_on", "-pk"):
+        latest.setdefault(episode.child_id, episode)
+    for finding in found:
+        finding.case = latest.get(finding.person.pk) if finding.person else None
     return found
 
 
@@ -94,7 +109,7 @@ def dfe_findings(report: DfeReport) -> tuple[list[Problem], list[ChildFindings]]
         for cid, rules in by_child.items()
     ]
     children.sort(key=lambda c: (-c.must_fix, c.la_child_id))
-    return whole, children
+    return whole, _with_cases(children)
 
 
 def _plain(finding: DfeFinding) -> str:

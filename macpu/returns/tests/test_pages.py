@@ -69,6 +69,8 @@ def test_a_missing_ethnicity_and_a_upn_with_the_wrong_check_letter_are_listed_ag
     assert "2 children&#x27;s records stop the return being valid" in body
     assert f'href="{reverse("child-detail", args=[ava.pk])}">{ava.full_name}</a>' in body
     assert "Ethnicity is not recorded" in body
+    case = ava.referrals.get()
+    assert f"{case.team.name}: {case.allocated_worker.display_name}" in body  # whose case it is, to ask them
     assert f'href="{reverse("child-detail", args=[leo.pk])}">{leo.full_name}</a>' in body
     assert f"The unique pupil number {BAD_UPN} fails its check letter" in body
 
