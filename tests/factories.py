@@ -1,8 +1,9 @@
-"""factory_boy factories shared by every test module."""
+"""factory_boy factories shared by every test module, and small helpers for reading pages."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import factory
 from django.utils import timezone
@@ -71,3 +72,8 @@ class PersonFactory(factory.django.DjangoModelFactory):
 def aware(year: int, month: int, day: int, hour: int = 12) -> dt.datetime:
     """A timezone-aware moment in England, for passing `now` into services."""
     return timezone.make_aware(dt.datetime(year, month, day, hour))  # noqa: DTZ001
+
+
+def words(html: str) -> str:
+    """What a page says: its text without tags or attributes (a CSRF token can hold "2A" by chance)."""
+    return re.sub(r"<[^>]*>", " ", html)
