@@ -65,7 +65,7 @@ class DfeReport:
         return not self.crashed and not any(f.must_fix for f in self.findings)
 
 
-def run_dfe_checks(xml: bytes, *, extra_args: tuple[str, ...] = ()) -> DfeReport:
+def run_dfe_checks(xml: bytes) -> DfeReport:
     """Run the DfE rules on a census return. Raises ValidatorUnavailable when the validator cannot run."""
     path = validator_path()
     if path is None or not path.is_file():
@@ -78,7 +78,7 @@ def run_dfe_checks(xml: bytes, *, extra_args: tuple[str, ...] = ()) -> DfeReport
         census.write_bytes(xml)
         try:
             result = subprocess.run(  # noqa: S603 - a fixed, trusted tool; arguments are our own paths
-                [str(path), str(census), "--allow-queries", "--strict-elements", "--json", str(report), *extra_args],
+                [str(path), str(census), "--allow-queries", "--strict-elements", "--json", str(report)],
                 capture_output=True,
                 text=True,
                 timeout=TIMEOUT_SECONDS,
