@@ -30,6 +30,22 @@ PLACES = {
     "ChildProtectionPlans": "Child protection plan",
     "Reviews": "Review conference",
 }
+# The DfE's wording for the rules seen on macpu's returns, said without codes (house rule: codes only in exports).
+# Any other rule is shown in the DfE's own words.
+PLAIN = {
+    "1510": "The unique pupil number fails its check letter.",
+    "4220": "Ethnicity is missing or is not one of the census's categories.",
+    "2887Q": "Fewer than 8 children in the whole return are recorded as having no disability.",
+    "2991Q": "The episode has a section 47 enquiry but no assessment: check whether an assessment was done.",
+    "4012Q": "A child in need plan starts and ends on the same day.",
+    "8670Q": "An assessment started more than 45 working days before the end of the year and is not authorised.",
+    "8675Q": "A section 47 enquiry started more than 15 working days before the end of the year, with no initial "
+    "conference and no record that one was not needed.",
+    "8825Q": "The case closed as 'closed after assessment', but no assessment of this episode is in this year's "
+    "return (it may have been authorised the year before).",
+    "8873Q": "The episode's only assessment found no factors, yet the case did not close as 'closed after "
+    "assessment': check the reason for closure.",
+}
 QUERY_PREFIX = re.compile(r"^Please check and either amend (data )?or provide a reason:\s*")
 
 
@@ -113,7 +129,7 @@ def dfe_findings(report: DfeReport) -> tuple[list[Problem], list[ChildFindings]]
 
 
 def _plain(finding: DfeFinding) -> str:
-    return QUERY_PREFIX.sub("", finding.message).strip()
+    return PLAIN.get(finding.rule) or QUERY_PREFIX.sub("", finding.message).strip()
 
 
 def _problem(finding: DfeFinding, tables: set[str]) -> Problem:

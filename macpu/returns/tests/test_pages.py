@@ -14,7 +14,8 @@ from openpyxl import load_workbook
 from macpu.agencies.models import Role
 from macpu.people.models import Person
 from macpu.returns.census import CollectionYear, census_people, census_xml
-from macpu.returns.validator import run_dfe_checks
+from macpu.returns.checks import dfe_findings
+from macpu.returns.validator import DfeFinding, DfeReport, run_dfe_checks
 from tests.factories import UserFactory, aware, words
 from tests.pathway import run_pathway
 
@@ -83,8 +84,8 @@ def test_the_dfe_check_finds_the_same_problems_and_links_each_to_the_child(clien
     body = client.post(reverse("cin-census") + "?year=2027").content.decode()
 
     assert "The return does not pass the Department for Education's checks" in body
-    assert "Ethnicity is missing or invalid" in body
-    assert "UPN invalid (wrong check letter at character 1)" in body
+    assert "Ethnicity is missing or is not one of the census&#x27;s categories" in body
+    assert "The unique pupil number fails its check letter." in body
     assert body.count('<strong class="govuk-tag govuk-tag--red">Must fix</strong>') >= 2
     findings = body.split('id="dfe-result"')[1]
     assert f'href="{reverse("child-detail", args=[ava.pk])}"' in findings
@@ -201,3 +202,29 @@ def test_a_dfe_rule_that_cannot_run_is_reported_not_hidden(local_authority):
     report = run_dfe_checks(census_xml(year=2027, now=NOW))
 
     assert report.crashed == ["2886Q"] and not report.passed
+
+
+def test_the_dfe_queries_seen_on_our_returns_are_said_without_codes(pathway):
+    ava, _leo = pathway
+    report = DfeReport(
+        ruleset="cin2025_26",
+        findings=[
+            DfeFinding(
+                rule="8825Q",
+                must_fix=False,
+                la_child_id=ava.la_child_id,
+                table="CINdetails",
+                column="ReasonForClosure",
+                message="Please check and either amend data or provide a reason: Reason for Closure code RC8 (case "
+                "closed after assessment) or RC9 (...) has been returned but there is no assessment present.",
+            )
+        ],
+        crashed=[],
+    )
+
+    _whole, (child,) = dfe_findings(report)
+
+    (problem,) = child.problems
+    assert problem.where == "Episode" and not problem.must_fix
+    assert problem.message.startswith("The case closed as 'closed after assessment'")
+    assert "RC8" not in problem.message and "RC9" not in problem.message
