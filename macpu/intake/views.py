@@ -288,12 +288,17 @@ class ReferralAllocateView(ChildFormView):
         return {"workers": team_social_workers(self.subject.team)}
 
 
-class ChildDetailsView(ChildFormView):
+class ChildRecordView(ChildFormView):
+    """A form page about the child's own record: the URL's pk is the child."""
+
     model = Person
-    child_path = ""  # the record is the child
+    child_path = ""
+    subject_arg = "person"
+
+
+class ChildDetailsView(ChildRecordView):
     form_class = ChildDetailsForm
     service = staticmethod(person_details_correct)
-    subject_arg = "person"
     title = "Change the child's details"
     submit_text = "Save details"
     success_message = "Child's details saved"
@@ -312,23 +317,17 @@ class ChildDetailsView(ChildFormView):
         return self.form_class(data, initial=initial)
 
 
-class ChildBirthView(ChildFormView):
-    model = Person
-    child_path = ""
+class ChildBirthView(ChildRecordView):
     form_class = BirthForm
     service = staticmethod(person_birth_record)
-    subject_arg = "person"
     title = "Record the birth"
     submit_text = "Save birth"
     success_message = "Birth recorded"
 
 
-class ChildDeathView(ChildFormView):
-    model = Person
-    child_path = ""
+class ChildDeathView(ChildRecordView):
     form_class = DeathForm
     service = staticmethod(person_death_record)
-    subject_arg = "person"
     title = "Record the child's death"
     submit_text = "Save"
     success_message = "Death recorded. End any open plan, then close the case with the reason 'Died'."
