@@ -30,6 +30,11 @@ class Agency(models.Model):
 class Team(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="teams")
     name = models.CharField(max_length=200)
+    front_door = models.BooleanField(
+        "Works the unit's front door",
+        default=False,
+        help_text="Members on duty see the children whose contacts and referrals are at the front door.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -46,8 +51,11 @@ class Role(models.TextChoices):
     POLICE_OFFICER = "police_officer", "Unit police officer"
     HEALTH_PRACTITIONER = "health_practitioner", "Unit health practitioner"
     EDUCATION_LEAD = "education_lead", "Unit education lead"
+    PARTNER_PRACTITIONER = "partner_practitioner", "Partner agency practitioner"
     PERFORMANCE_ANALYST = "performance_analyst", "Performance analyst"
+    ANALYST = "analyst", "Analyst"
     ADMINISTRATOR = "administrator", "Administrator"
+    PRIVACY_OFFICER = "privacy_officer", "Privacy officer"
 
 
 class User(AbstractUser):
