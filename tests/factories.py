@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import factory
+import pyotp
 from django.utils import timezone
 
 from macpu.agencies.models import Agency, AgencyKind, LocalAuthority, Role, Team, User
@@ -51,6 +52,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     agency = factory.SubFactory(AgencyFactory)
     team = factory.LazyAttribute(lambda u: TeamFactory(agency=u.agency))
     password = factory.PostGenerationMethodCall("set_password", "correct horse battery staple")
+    totp_secret = factory.LazyFunction(pyotp.random_base32)  # codes: macpu.agencies.second_factor.code_at
 
     @factory.post_generation
     def _save(obj, create, extracted, **kwargs):  # noqa: N805 - factory_boy hook signature

@@ -1,8 +1,14 @@
 """Agencies, teams, staff accounts and roles, and the local authority's own settings."""
 
+import pyotp
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+
+
+def new_totp_secret() -> str:
+    """A new random authenticator app secret (160 bits, base32, as RFC 4226 recommends)."""
+    return pyotp.random_base32(32)
 
 
 class AgencyKind(models.TextChoices):
@@ -65,6 +71,17 @@ class User(AbstractUser):
     team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="members")
     role = models.CharField(max_length=30, choices=Role.choices, blank=True)
     job_title = models.CharField(max_length=200, blank=True)
+    # Signing in (macpu.agencies.second_factor and macpu.agencies.signin; docs/adr/0005-sign-in-second-factor.md)
+    totp_secret = models.CharField("Authenticator app secret", max_length=64, default=new_totp_secret, editable=False)
+    totp_last_step = models.BigIntegerField(
+        null=True, blank=True, editable=False, help_text="The last 30-second step whose code was used: never again."
+    )
+    failed_sign_ins = models.PositiveSmallIntegerField(default=0, editable=False)
+    last_failed_sign_in = models.DateTimeField(null=True, blank=True, editable=False)
+    locked_until = models.DateTimeField(null=True, blank=True, editable=False)
+    session_epoch = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Raised to end every session of this user at once."
+    )
 
     @property
     def display_name(self) -> str:

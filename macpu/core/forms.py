@@ -23,8 +23,11 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.boundfield import BoundField
 from django.forms.renderers import TemplatesSetting
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.safestring import SafeString
+
+from macpu.agencies import signin
 
 # widget class -> (GOV.UK class, GOV.UK error modifier)
 _CLASSES = {
@@ -184,12 +187,33 @@ class GovukFormRenderer(TemplatesSetting):
 
 
 class SignInForm(AuthenticationForm):
-    """Django's sign-in form with messages in GOV.UK style."""
+    """Django's sign-in form with messages in GOV.UK style: step 1 of 2 (macpu.agencies.signin has step 2).
+
+    Every failure counts towards locking the username as typed, whether or not the account exists, and a locked
+    username gets one message, right password or wrong, after the same work a password check takes.
+    """
 
     error_messages = {
         "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
-        "inactive": "This account has been switched off. Ask an administrator.",
+        "inactive": "Enter a correct username and password. Both are case-sensitive.",  # never says it exists
+        "locked": signin.LOCKED_MESSAGE,
     }
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if not username or not password:
+            return super().clean()
+        now = timezone.now()
+        if signin.is_locked(username, now):
+            signin.spend_like_a_password_check(password)
+            raise ValidationError(self.error_messages["locked"], code="locked")
+        try:
+            return super().clean()
+        except ValidationError:
+            if signin.record_failure(username, now):
+                raise ValidationError(self.error_messages["locked"], code="locked") from None
+            raise
 
     def __init__(self, request: HttpRequest | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(request, *args, **kwargs)

@@ -1,6 +1,6 @@
-"""Sign in and sign out, and the /assets/ paths that GOV.UK Frontend's and MoJ Frontend's precompiled CSS use."""
+"""Sign in (password, then the authenticator app's code: macpu.agencies.signin) and sign out, and the /assets/
+paths that GOV.UK Frontend's and MoJ Frontend's precompiled CSS use."""
 
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
@@ -9,7 +9,7 @@ from django.templatetags.static import static
 from django.urls import path
 from django.views.decorators.http import require_GET
 
-from macpu.core.forms import SignInForm
+from macpu.agencies import signin
 
 # The precompiled CSS asks for fonts and images at /assets/...; the files are under these static prefixes.
 ASSET_DIRS = ("govuk-frontend/dist/govuk/assets/", "moj-frontend/moj/assets/")
@@ -27,13 +27,8 @@ def frontend_asset(request: HttpRequest, path: str) -> HttpResponseRedirect:
 
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="registration/login.html", authentication_form=SignInForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", signin.sign_in, name="login"),
+    path("login/code/", signin.sign_in_code, name="sign-in-code"),
+    path("logout/", signin.sign_out, name="logout"),
     path("assets/<path:path>", frontend_asset, name="frontend-asset"),
 ]

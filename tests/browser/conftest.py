@@ -2,7 +2,7 @@
 
 Helpers for the journey test, used as a person would use the pages:
 
-    sign_in(page, axe, user)          the real sign-in form; lands on "My work"
+    sign_in(page, axe, user)          the real sign-in pages (password, then the code); lands on "My work"
     sign_out(page, axe)               the "Sign out" button in the header
     follow(page, axe, "Allocate")     click a link (or a link drawn as a button) to another page
     submit(page, axe, "Save")         click a form's submit button
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -25,8 +26,10 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
 from playwright.sync_api import Browser, Locator, Page, Playwright, Response, expect, sync_playwright
 
+from macpu.agencies import second_factor
 from macpu.timescales.calendar import WorkingDayCalendar
 
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are synchronous all the same.
@@ -196,12 +199,26 @@ def submit(page: Page, axe: AxeAudit, button: str = "Save") -> None:
     _landed(page, axe, navigation.value, f"Submitting with {button!r}")
 
 
+def authenticator_code(user: Any) -> str:
+    """The code the user's authenticator app shows: now's, or the next step's if now's has been used already."""
+    user.refresh_from_db(fields=["totp_secret", "totp_last_step"])
+    step = second_factor.time_step(timezone.now())
+    if user.totp_last_step is not None and user.totp_last_step >= step:
+        step = user.totp_last_step + 1  # one step ahead is accepted (clock drift); two are not
+        while step > second_factor.time_step(timezone.now()) + second_factor.DRIFT_STEPS:
+            time.sleep(1)
+    return second_factor.code_for_step(user.totp_secret, step)
+
+
 def sign_in(page: Page, axe: AxeAudit, user: Any, password: str = PASSWORD, lands_on: str = "My work") -> None:
-    """Sign in through the real sign-in form. Signed out, every page sends you there first."""
+    """Sign in through the real sign-in pages (password, then the code). Signed out, every page sends you there."""
     go_to(page, axe, "/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to macpu")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(password)
+    submit(page, axe, "Continue")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enter the 6-digit code from your authenticator app")
+    page.get_by_label("Code").fill(authenticator_code(user))
     submit(page, axe, "Sign in")
     expect(page.get_by_role("heading", level=1)).to_have_text(lands_on)
     expect(page.get_by_role("navigation", name="Menu")).to_contain_text(user.display_name)

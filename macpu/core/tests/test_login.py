@@ -1,8 +1,14 @@
-"""Signing in: a GOV.UK page without navigation, a clear error summary, and a redirect to the user's work."""
+"""Signing in: a GOV.UK page without navigation, a clear error summary, the code, and a redirect to the user's work.
+
+macpu/agencies/tests/test_sign_in.py tests the second factor, lockout and the ends of sessions.
+"""
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
+
+from macpu.agencies.second_factor import code_at
 
 PASSWORD = "correct horse battery staple"
 
@@ -54,17 +60,22 @@ def test_empty_fields_are_each_named_in_the_error_summary_and_beside_the_field(c
     assert "govuk-input--error" in html
 
 
-def test_the_right_password_signs_in_and_redirects_to_the_users_work(client, user):
+def test_the_right_password_asks_for_the_code_and_the_right_code_signs_in_to_the_users_work(client, user):
     response = client.post(reverse("login"), {"username": "sam", "password": PASSWORD})
 
+    assert response.status_code == 302
+    assert response["Location"] == reverse("sign-in-code")
+    assert response.wsgi_request.user.is_anonymous
+    response = client.post(reverse("sign-in-code"), {"code": code_at(user, timezone.now())})
     assert response.status_code == 302
     assert response.wsgi_request.user == user
     assert client.get(response["Location"])["Location"] == reverse("my-work")
 
 
 def test_an_administrator_lands_on_the_local_settings_and_is_offered_no_case_pages(client, db):
-    get_user_model().objects.create_user(username="ada", password=PASSWORD, role="administrator")
-    response = client.post(reverse("login"), {"username": "ada", "password": PASSWORD}, follow=True)
+    ada = get_user_model().objects.create_user(username="ada", password=PASSWORD, role="administrator")
+    client.post(reverse("login"), {"username": "ada", "password": PASSWORD})
+    response = client.post(reverse("sign-in-code"), {"code": code_at(ada, timezone.now())}, follow=True)
 
     html = response.content.decode()
     assert response.redirect_chain[-1][0] == reverse("local-settings")

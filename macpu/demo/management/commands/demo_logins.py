@@ -1,4 +1,4 @@
-"""`macpu demo-logins`: the demo sign-ins, their roles and teams, and the shared demo password."""
+"""`macpu demo-logins`: the demo sign-ins, their roles and teams, the shared demo password and where codes come from."""
 
 from __future__ import annotations
 
@@ -40,4 +40,5 @@ class Command(BaseCommand):
         for row in rows:
             self.stdout.write(line.format(*row).rstrip())
         self.stdout.write(f"\nPassword (every demo login): {DEMO_PASSWORD}")
+        self.stdout.write("Code (asked for after the password): run `MACPU_DEBUG=1 .venv/bin/macpu demo-code USERNAME`")
         self.stdout.write(f"Sign in at {DEMO_URL}")

@@ -71,5 +71,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {label:<{width}}  {count:>7}")
         self.stdout.write(
             f"\nSign in at {DEMO_URL} as social.worker, team.manager, conference.chair, ... with the "
-            f"password {DEMO_PASSWORD} (see `macpu demo-logins`)."
+            f"password {DEMO_PASSWORD} (see `macpu demo-logins`), then the code from "
+            "`MACPU_DEBUG=1 .venv/bin/macpu demo-code USERNAME`."
         )
