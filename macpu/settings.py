@@ -5,6 +5,7 @@ MACPU_DATABASE_URL   sqlite:///path/to/file.sqlite3 (default: var/macpu.sqlite3)
 MACPU_SECRET_KEY     required unless MACPU_DEBUG=1 (development and tests get a throwaway key)
 MACPU_DEBUG          1 for development
 MACPU_ALLOWED_HOSTS  comma separated (default: 127.0.0.1,localhost)
+MACPU_BEHIND_PROXY   1 when HTTPS ends at a proxy that sets X-Forwarded-Proto (production only)
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "macpu.protection",
     "macpu.demo",
     "macpu.returns",
+    "macpu.access",
 ]
 
 MIDDLEWARE = [
@@ -76,9 +78,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "macpu.agencies.middleware.SessionSecurityMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "macpu.access.middleware.AuditMiddleware",
 ]
 
 ROOT_URLCONF = "macpu.urls"
@@ -114,11 +118,38 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
+# Signing in (docs/adr/0005-sign-in-second-factor.md): password then an authenticator app code, lockout by
+# username, sessions that end when idle, when old, and everywhere at once on signing out.
+MACPU_SIGN_IN_ATTEMPTS = 5  # failures (password or code) within the window that lock a username
+MACPU_SIGN_IN_WINDOW_MINUTES = 15
+MACPU_SIGN_IN_LOCK_MINUTES = 15
+SESSION_IDLE_MINUTES = 30
+SESSION_COOKIE_AGE = 8 * 60 * 60  # the absolute lifetime: macpu.agencies.middleware never extends it
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# Every response: scripts only from macpu itself or with the request's nonce (base.html's two inline scripts).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self'; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Served over HTTPS everywhere but the local http demo (MACPU_DEBUG=1).
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
-SESSION_COOKIE_AGE = 8 * 60 * 60
+if not DEBUG:
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_NAME = "__Host-sessionid"  # the __Host- prefix: Secure, whole site, this host only
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    if os.environ.get("MACPU_BEHIND_PROXY", "") == "1":  # TLS ends at a proxy that sets X-Forwarded-Proto
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -169,3 +200,8 @@ CIN_CENSUS_RELEASE = "0.1.0"
 # The DfE census validator (csc-validator-be-cin behind the team's `validate` wrapper), run by the pre-submission
 # check. Unset: the copy beside the repository (../shared/tools/cin-validate/validate) or the team machines' one.
 CIN_VALIDATE = os.environ.get("MACPU_CIN_VALIDATE", "")
+
+# Access: how long an invitation to a meeting about a child lasts at most, and a break-glass use.
+ACCESS_INVITATION_MAX_DAYS = 90
+BREAK_GLASS_MINUTES = 60
+RESTRICTION_REVIEW_MAX_DAYS = 90

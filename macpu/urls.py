@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("macpu.intake.urls")),
     path("", include("macpu.casework.urls")),
     path("", include("macpu.returns.urls")),
+    path("", include("macpu.access.urls")),
 ]

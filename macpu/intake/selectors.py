@@ -8,6 +8,7 @@ from typing import TypeVar
 from django.db import models
 from django.db.models import Exists, OuterRef, QuerySet
 
+from macpu.access import audit
 from macpu.agencies.models import User
 from macpu.intake.models import Contact, Referral
 from macpu.people.selectors import visible_people
@@ -22,25 +23,33 @@ def visible_contacts(user: User) -> QuerySet[Contact]:
 
 def contact_get(*, user: User, contact_id: int) -> Contact | None:
     """A contact the user may see, or None: out of scope is indistinguishable from not existing."""
-    return (
+    contact = (
         visible_contacts(user)
         .filter(pk=contact_id)
         .select_related("household", "team", "recorded_by", "decided_by", "referrer_agency")
         .first()
     )
+    if contact is not None:
+        audit.seen(contact.children.filter(pk__in=visible_people(user)).values_list("pk", flat=True))
+    return contact
 
 
 def referral_get(*, user: User, referral_id: int) -> Referral | None:
     """A referral about a child the user may see, or None."""
-    return (
+    referral = (
         Referral.objects.filter(pk=referral_id, child__in=visible_people(user))
         .select_related("team", "allocated_worker")
         .first()
     )
+    if referral is not None:
+        audit.seen([referral.child_id])
+    return referral
 
 
 def case_record_get(*, user: User, model: type[M], child_path: str, pk: int) -> M | None:
     """A record on a child's case (a referral, an assessment, a plan...), reached from the child by `child_path`
     ("referral__child"; "" when the record is the child), if the user may see the child; or None."""
     scope = f"{child_path}__in" if child_path else "pk__in"
-    return model._default_manager.filter(pk=pk, **{scope: visible_people(user)}).first()
+    found = model._default_manager.filter(pk=pk, **{scope: visible_people(user)})
+    audit.seen(found.values_list(child_path or "pk", flat=True))
+    return found.first()

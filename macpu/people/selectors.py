@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
+from macpu.access import audit
 from macpu.agencies.models import Role, User
 from macpu.people.models import LA_CHILD_ID_PREFIX, Person
 
@@ -19,23 +20,13 @@ CASE_ROLES = {
     Role.HEALTH_PRACTITIONER,
     Role.EDUCATION_LEAD,
 }
-READ_ROLES = CASE_ROLES | {Role.PERFORMANCE_ANALYST}  # an analyst reads records but records nothing on a case
 
 
 def visible_people(user: User) -> QuerySet[Person]:
-    """The one scope filter for case data: unit staff, and the performance analysts who check the records for
-    the statutory returns, see the unit's children; other roles see none.
+    """The one scope filter for case data, `access.selectors.visible_people`: out of scope reads as absent."""
+    from macpu.access.selectors import visible_people as scope  # access sits above people: it reads their cases
 
-    Children are people the unit holds a contact or referral about. (Per-relationship access arrives with
-    issue #4; it replaces the body of this function, and every list, search, count and page follows.)
-    """
-    if not user.is_authenticated or not user.is_active or user.role not in READ_ROLES:
-        return Person.objects.none()
-    from macpu.intake.models import Contact, Referral  # intake sits above people; only its tables are read
-
-    return Person.objects.filter(
-        Exists(Referral.objects.filter(child=OuterRef("pk"))) | Exists(Contact.objects.filter(children=OuterRef("pk")))
-    )
+    return scope(user)
 
 
 MONTHS = {
@@ -140,6 +131,7 @@ def person_search_results(*, user: User, query: str, limit: int = 50) -> SearchR
     found = list(
         visible_people(user).filter(conditions).order_by("family_name", "given_name", "date_of_birth")[: limit + 1]
     )
+    audit.seen(found[:limit], "search")
     return SearchResults(found[:limit], more=len(found) > limit)
 
 
@@ -153,4 +145,7 @@ def person_search(*, user: User, query: str, limit: int = 50) -> list[Person]:
 
 def person_get(*, user: User, person_id: int) -> Person | None:
     """A person the user may see, or None: out of scope is indistinguishable from not existing."""
-    return visible_people(user).filter(pk=person_id).first()
+    person = visible_people(user).filter(pk=person_id).first()
+    if person is not None:
+        audit.seen([person])
+    return person

@@ -12,6 +12,7 @@ from datetime import date
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from macpu.access import audit
 from macpu.agencies.models import Role, User
 from macpu.agencies.selectors import local_policy, working_day_calendar
 from macpu.chronology.models import Event
@@ -171,6 +172,7 @@ def child_case(*, user: User, child_id: int, today: date) -> ChildCase | None:
     child = visible_people(user).filter(pk=child_id).prefetch_related("disabilities").first()
     if child is None:
         return None
+    audit.seen([child])
     referrals = list(_referrals().filter(child=child).order_by("-received_on", "-id"))  # type: ignore[attr-defined]
     current = next((r for r in referrals if r.is_open), referrals[0] if referrals else None)
     return ChildCase(
@@ -231,4 +233,5 @@ def work_items(*, user: User, scope: str, today: date) -> list[WorkItem]:
             for child in contact.children.all():
                 items.append(WorkItem(child=child, clock=clock, worker=None))
     items.sort(key=lambda i: (i.clock.due_on, i.child.family_name, i.child.given_name))
+    audit.seen([i.child for i in items], "list")
     return items

@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from macpu.agencies.models import User
+from macpu.agencies.models import Role, User
 from macpu.agencies.selectors import conference_chairs
 from macpu.core.services import may_record
 from macpu.intake.forms import rows_rename
@@ -197,11 +197,14 @@ def _record_links(child: Person, user: User) -> list[tuple[str, str]]:
         ("Record the birth", "child-birth", "person_birth_record", child.is_unborn),
         ("Record the child's death", "child-death", "person_death_record", alive),
     ]
-    return [
+    found = [
         (label, reverse(name, args=[child.pk]))
         for label, name, step, offered in links
         if offered and may_record(user, step)
     ]
+    if user.role in (Role.SOCIAL_WORKER, Role.TEAM_MANAGER):
+        found.append(("Who can see this record, and its access history", reverse("child-access", args=[child.pk])))
+    return found
 
 
 def child_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -70,6 +70,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from macpu.access import audit
 from macpu.agencies.models import User
 from macpu.casework.models import Assessment, AssessmentOutcome, CinPlan
 from macpu.core.codes import (
@@ -82,7 +83,7 @@ from macpu.core.codes import (
     Sex,
 )
 from macpu.intake.models import Contact, ContactOutcome, Referral, ReferralDecision
-from macpu.people.models import Person, PersonDisability
+from macpu.people.models import LA_CHILD_ID_PREFIX, Person, PersonDisability
 from macpu.protection.models import (
     Conference,
     ConferenceDecision,
@@ -647,12 +648,14 @@ def _sheet(workbook: Workbook, title: str, headers: tuple[str, ...], rows: Itera
         cell.font, cell.alignment = bold, wrapped
         header_cells.append(cell)
     sheet.append(header_cells)
-    count = 0
+    count, children = 0, []
     for row in rows:
         if len(row) != len(headers):
             raise ValueError(f"{title}: a row has {len(row)} values for {len(headers)} columns.")
         sheet.append([_cell(sheet, value) for value in row])
+        children.append(int(str(row[0]).removeprefix(LA_CHILD_ID_PREFIX)))  # every list starts with the child's id
         count += 1
+    audit.seen(children, "export")
     return count
 
 

@@ -22,6 +22,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from lxml import etree
 
+from macpu.access import audit
 from macpu.agencies.selectors import local_authority, local_policy, working_day_calendar
 from macpu.casework.models import Assessment
 from macpu.intake.models import Referral, ReferralDecision
@@ -310,6 +311,7 @@ def write_census(file: IO[bytes], *, year: int, now: datetime, serial_no: int = 
                     builder.child(holder, person)
                     xml.write(holder[0], pretty_print=True)
                     written += 1
+                    audit.seen([person.pk], "export")
             xml.write("\n")
     return written
 

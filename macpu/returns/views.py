@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from macpu.access import audit
 from macpu.agencies.models import Role, User
 from macpu.agencies.selectors import local_authority
 from macpu.returns.annex_a import annex_a_workbook
@@ -73,6 +74,8 @@ def cin_census(request: HttpRequest) -> HttpResponse:
         else:
             context["dfe_report"] = report
             context["dfe_whole"], context["dfe_children"] = dfe_findings(report)
+            audit.seen(f.person.pk for f in context["dfe_children"] if f.person)
+    audit.seen(f.person.pk for f in context["record_findings"] if f.person)
     return render(request, "returns/cin_census.html", context)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from macpu.api.tests.conftest import D, contact_body, frozen
+from macpu.api.tests.conftest import D, contact_body, frozen, signed_in
 from macpu.casework.services import assessment_start
 from macpu.intake.services import contact_decide, referral_create, referral_decide
 from macpu.protection.services import (
@@ -23,8 +23,8 @@ from tests.factories import aware
 @pytest.mark.django_db
 def test_a_contact_becomes_a_referral_and_the_childs_case_shows_its_stage_and_hand_worked_clocks(
     local_authority,
-    sw_api,
-    manager_api,
+    social_worker,
+    manager,
 ):
     """Around the spring bank holiday, Mon 25 May 2026, with the start day as day 1 (the DfE convention).
 
@@ -40,16 +40,20 @@ def test_a_contact_becomes_a_referral_and_the_childs_case_shows_its_stage_and_ha
                          none held by Tue 26 May                              -> overdue
     """
     with frozen(2026, 5, 21, 10):
-        contact = sw_api.post("/api/v1/contacts/", contact_body(received_on="2026-05-21"), format="json").json()
-    with frozen(2026, 5, 22, 11):
-        decided = sw_api.post(
+        contact = (
+            signed_in(social_worker)
+            .post("/api/v1/contacts/", contact_body(received_on="2026-05-21"), format="json")
+            .json()
+        )
+    with frozen(2026, 5, 22, 11):  # each step signs in afresh: a day-old session has long been idle
+        decided = signed_in(social_worker).post(
             f"/api/v1/contacts/{contact['id']}/decision/",
             {"outcome": "referral", "reasons": "Unexplained bruising.", "decided_on": "2026-05-22"},
             format="json",
         )
     [referral_id] = decided.json()["referral_ids"]
     with frozen(2026, 5, 22, 16):
-        manager_decision = manager_api.post(
+        manager_decision = signed_in(manager).post(
             f"/api/v1/referrals/{referral_id}/decision/",
             {"decision": "strategy", "reasons": "Possible physical abuse.", "decided_on": "2026-05-22"},
             format="json",
@@ -57,7 +61,7 @@ def test_a_contact_becomes_a_referral_and_the_childs_case_shows_its_stage_and_ha
     child_id = contact["children"][0]["id"]
 
     with frozen(2026, 5, 26, 9):
-        response = sw_api.get(f"/api/v1/children/{child_id}/")
+        response = signed_in(social_worker).get(f"/api/v1/children/{child_id}/")
 
     assert (decided.status_code, manager_decision.status_code, response.status_code) == (200, 200, 200)
     case = response.json()

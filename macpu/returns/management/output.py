@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import IO
 
 from django.core.management.base import CommandError
+from django.utils import timezone
+
+from macpu.access import audit
 
 
 @contextmanager
@@ -26,8 +29,9 @@ def whole_file(output: Path, what: str) -> Iterator[IO[bytes]]:
     except OSError as error:
         raise CommandError(f"--output: cannot create a file in {str(directory)!r}: {error.strerror}.") from error
     try:
-        with os.fdopen(handle, "wb") as file:
+        with os.fdopen(handle, "wb") as file, audit.collecting(source="command line", what=what) as noted:
             yield file
+        audit.record_noted(noted, user=None, reason=f"{what} written to {output}", now=timezone.now())
         os.replace(temporary, output)
     except BaseException as error:
         Path(temporary).unlink(missing_ok=True)

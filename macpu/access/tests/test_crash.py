@@ -1,0 +1,168 @@
+"""A server killed with SIGKILL during a burst of writes leaves no acknowledged change without its audit row, and
+the audit trail still verifies. A real server process (`macpu runserver`) on a database of its own."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+MACPU = str(Path(sys.executable).with_name("macpu"))
+PASSWORD = "crash test password 2026"
+SETUP = f"""
+from macpu.agencies.models import Agency, Role, Team, User
+agency = Agency.objects.create(name="Demo social care", kind="social_care")
+team = Team.objects.create(agency=agency, name="Front door", front_door=True)
+user = User(username="burst", role=Role.SOCIAL_WORKER, agency=agency, team=team)
+user.set_password({PASSWORD!r})
+user.save()
+"""
+CHECK = """
+import json, os
+from macpu.access.models import AuditEvent
+from macpu.intake.models import Contact
+ids = json.loads(os.environ["ACKNOWLEDGED"])
+print(json.dumps({
+    "contacts": sorted(Contact.objects.filter(pk__in=ids).values_list("pk", flat=True)),
+    "audited": sorted(set(AuditEvent.objects.filter(action="change", record_type="contact", record_id__in=ids)
+                          .values_list("record_id", flat=True))),
+    "all_contacts": Contact.objects.count(),
+}))
+"""
+
+
+def body(n: int) -> bytes:
+    return json.dumps(
+        {
+            "received_on": "2026-11-02",
+            "address": f"{n} Example Road, Demo Town",
+            "postcode": "ZZ1 1ZZ",
+            "children": [
+                {
+                    "given_name": f"Child{n}",
+                    "family_name": "Burst",
+                    "date_of_birth": "2020-01-01",
+                    "sex": "F",
+                    "ethnicity": "WBRI",
+                }
+            ],
+            "adults": [],
+            "referrer_name": "A teacher",
+            "referral_source": "2A",
+            "concern": "A concern, sent in a burst.",
+            "urgency": "same_day",
+        }
+    ).encode()
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """A database of the server's own: SQLite in a file, or a fresh PostgreSQL database beside the test one."""
+    base = os.environ.get("MACPU_DATABASE_URL", "")
+    if not base.startswith("postgres"):
+        yield f"sqlite:///{tmp_path / 'crash.sqlite3'}"
+        return
+    import psycopg
+
+    parsed, name = urlparse(base), "macpu_crash_test"
+    server = {
+        "host": parsed.hostname or "127.0.0.1",
+        "port": parsed.port or 5432,
+        "user": parsed.username or "postgres",
+    }
+    with psycopg.connect(dbname="postgres", autocommit=True, **server) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {name}")
+    yield base.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(dbname="postgres", autocommit=True, **server) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([MACPU, *args], env=env, capture_output=True, text=True, timeout=300, check=False)  # noqa: S603
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_a_killed_server_leaves_every_acknowledged_change_with_its_audit_row(database_url):
+    env = {**os.environ, "MACPU_DATABASE_URL": database_url, "MACPU_DEBUG": "1"}
+    assert run(env, "migrate", "--noinput").returncode == 0
+    setup = run(env, "shell", "-c", SETUP)
+    assert setup.returncode == 0, setup.stderr
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603 - our own command
+        [MACPU, "runserver", "--noreload", f"127.0.0.1:{port}"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/api/v1/contacts/"
+    token = base64.b64encode(f"burst:{PASSWORD}".encode()).decode()
+    acknowledged: list[int] = []
+    lock, stop = threading.Lock(), threading.Event()
+
+    def post(n: int) -> int | None:
+        request = urllib.request.Request(  # noqa: S310 - a URL we built
+            url,
+            data=body(n),
+            method="POST",
+            headers={"Content-Type": "application/json", "Authorization": f"Basic {token}"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return int(json.loads(response.read())["id"]) if response.status == 201 else None
+
+    def burst(worker: int) -> None:
+        n = worker * 100_000
+        while not stop.is_set():
+            n += 1
+            try:
+                found = post(n)
+            except (urllib.error.URLError, ConnectionError, OSError):
+                if stop.is_set():
+                    return
+                time.sleep(0.05)  # not up yet
+                continue
+            if found is not None:
+                with lock:
+                    acknowledged.append(found)
+
+    try:
+        threads = [threading.Thread(target=burst, args=(w,)) for w in range(4)]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 120
+        while len(acknowledged) < 25 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        server.send_signal(signal.SIGKILL)  # mid-burst: other requests are in flight
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        server.kill()
+        server.wait(timeout=30)
+
+    assert len(acknowledged) >= 25, "the server did not acknowledge enough writes before the deadline"
+    check = run({**env, "ACKNOWLEDGED": json.dumps(acknowledged)}, "shell", "-c", CHECK)
+    assert check.returncode == 0, check.stderr
+    found = json.loads(check.stdout.strip().splitlines()[-1])
+    assert found["contacts"] == sorted(acknowledged)
+    assert found["audited"] == sorted(acknowledged)
+    verified = run(env, "audit-verify")
+    assert verified.returncode == 0, verified.stderr
+    assert "The audit trail verifies" in verified.stdout

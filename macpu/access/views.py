@@ -1,0 +1,308 @@
+"""Pages about access to a child's record: who may see it and why, its access history, invitations, restriction,
+and emergency access (break-glass). Every read goes through the scope filter; every change through a service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from macpu.access import services
+from macpu.access.models import AuditSubject, BreakGlassReason, Invitation, Meeting, Restriction, RestrictionKind
+from macpu.access.selectors import UNIT_ROLES, bases_for
+from macpu.agencies.models import Role, User
+from macpu.agencies.second_factor import verify_code
+from macpu.core.forms import add_service_errors
+from macpu.intake.forms import date_field, radios
+from macpu.people.models import LA_CHILD_ID_PREFIX, Person
+from macpu.people.selectors import person_get
+
+HISTORY_ROWS = 200
+
+
+class StaffChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.display_name}, {obj.get_role_display()}" + (f", {obj.agency}" if obj.agency_id else "")
+
+
+def unit_staff(excluding: User) -> QuerySet[User]:
+    return (
+        User.objects.filter(is_active=True, role__in=UNIT_ROLES)
+        .exclude(pk=excluding.pk)
+        .select_related("agency")
+        .order_by("last_name", "first_name")
+    )
+
+
+class InvitationForm(forms.Form):
+    user = StaffChoice(
+        queryset=User.objects.none(),
+        label="Who to invite",
+        empty_label="Choose a member of staff",
+        error_messages={"required": "Choose who to invite."},
+    )
+    meeting = radios("What they are invited to", Meeting.choices, message="Choose the meeting they are invited to.")
+    ends_on = date_field(
+        "Last day they need to see the record", hint="No more than 90 days from today. For example, 27 3 2027"
+    )
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = unit_staff(actor)  # type: ignore[attr-defined]
+
+
+class RestrictionForm(forms.Form):
+    kind = radios("Why is the record restricted?", RestrictionKind.choices)
+    reason = forms.CharField(
+        label="Details", widget=forms.Textarea, error_messages={"required": "Say why the record is restricted."}
+    )
+    named = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        label="Who else may see the record",
+        help_text="You are named automatically. Everyone else, including the allocated worker, must be named here.",
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    review_by = date_field("Review their access by", hint="No more than 90 days from today. For example, 27 3 2027")
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["named"]
+        field.queryset = unit_staff(actor)  # type: ignore[attr-defined]
+        field.label_from_instance = StaffChoice.label_from_instance.__get__(field)  # type: ignore[attr-defined]
+
+
+class LiftForm(forms.Form):
+    lift_reason = forms.CharField(
+        label="Why should the restriction be lifted?",
+        widget=forms.Textarea,
+        error_messages={"required": "Say why the restriction should be lifted."},
+    )
+
+
+class BreakGlassForm(forms.Form):
+    child = forms.CharField(
+        label="The child's ID",
+        help_text=f"For example, {LA_CHILD_ID_PREFIX}0000123",
+        error_messages={"required": "Enter the child's ID."},
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "spellcheck": "false"}),
+    )
+    reason = radios("Why do you need the record now?", BreakGlassReason.choices)
+    explanation = forms.CharField(
+        label="Explain what has happened",
+        help_text="The privacy officer reviews every use of emergency access.",
+        widget=forms.Textarea,
+        error_messages={"required": "Explain in at least 20 characters why you need the record now."},
+    )
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        help_text="The 6-digit code, to confirm it is you.",
+        error_messages={"required": "Enter the 6-digit code from your authenticator app."},
+        widget=forms.TextInput(
+            attrs={"class": "govuk-input--width-5", "autocomplete": "one-time-code", "inputmode": "numeric"}
+        ),
+    )
+
+    def clean_child(self) -> int:
+        text = self.cleaned_data["child"].strip().upper().removeprefix(LA_CHILD_ID_PREFIX)
+        if not text.isdigit():
+            raise forms.ValidationError(f"Enter the child's ID as {LA_CHILD_ID_PREFIX} and 7 digits.")
+        return int(text)
+
+
+def _child(request: HttpRequest, pk: int) -> Person:
+    child = person_get(user=request.user, person_id=pk)  # type: ignore[arg-type]
+    if child is None:
+        raise Http404("Page not found")
+    return child
+
+
+def _social_care(request: HttpRequest) -> None:
+    if request.user.role not in (Role.SOCIAL_WORKER, Role.TEAM_MANAGER):  # type: ignore[union-attr]
+        raise PermissionDenied
+
+
+def child_access(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who may see the child's record and why, and its access history: for the child's social workers."""
+    _social_care(request)
+    child = _child(request, pk)
+    now = timezone.now()
+    restriction = (
+        Restriction.objects.filter(child=child, lifted_at__isnull=True).select_related("lift_asked_by").first()
+    )
+    history = (
+        AuditSubject.objects.filter(person_id=child.pk).select_related("event").order_by("-event__seq")[:HISTORY_ROWS]
+    )
+    return render(
+        request,
+        "access/child_access.html",
+        {
+            "child": child,
+            "basis": bases_for(request.user, [child.pk]).get(child.pk),  # type: ignore[arg-type]
+            "invitations": Invitation.objects.filter(child=child, withdrawn_at__isnull=True, ends_at__gt=now)
+            .select_related("user", "invited_by")
+            .order_by("ends_at"),
+            "restriction": restriction,
+            "grants": restriction.grants.filter(ended_at__isnull=True).select_related("user") if restriction else [],
+            "history": history,
+            "history_rows": HISTORY_ROWS,
+            "is_manager": request.user.role == Role.TEAM_MANAGER,  # type: ignore[union-attr]
+            "lift_form": LiftForm(),
+        },
+    )
+
+
+def _form_page(request: HttpRequest, form: forms.Form, child: Person, **context: Any) -> HttpResponse:
+    return render(
+        request,
+        "core/form_page.html",
+        {
+            "form": form,
+            "caption": child.full_name,
+            "back_url": reverse("child-access", args=[child.pk]),
+            **context,
+        },
+    )
+
+
+def child_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    _social_care(request)
+    child = _child(request, pk)
+    form = InvitationForm(request.POST if request.method == "POST" else None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.invitation_create(
+                actor=request.user, child=child, now=timezone.now(), **form.cleaned_data
+            )  # type: ignore[arg-type]
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"{invitation.user.display_name} can see this record until {form.cleaned_data['ends_on']:%-d %B %Y}",
+            )
+            return redirect("child-access", pk=child.pk)
+    return _form_page(
+        request,
+        form,
+        child,
+        title="Invite someone to a meeting about this child",
+        submit_text="Invite",
+        intro="They will see this child's record until the last day you give, and the access history will show it.",
+    )
+
+
+@require_POST
+def invitation_withdraw(request: HttpRequest, pk: int, invitation_id: int) -> HttpResponse:
+    _social_care(request)
+    child = _child(request, pk)
+    invitation = get_object_or_404(Invitation, pk=invitation_id, child=child)
+    try:
+        services.invitation_withdraw(actor=request.user, invitation=invitation, now=timezone.now())  # type: ignore[arg-type]
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, f"{invitation.user.display_name} can no longer see this record through the invitation"
+        )
+    return redirect("child-access", pk=child.pk)
+
+
+def child_restrict(request: HttpRequest, pk: int) -> HttpResponse:
+    _social_care(request)
+    child = _child(request, pk)
+    form = RestrictionForm(request.POST if request.method == "POST" else None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.restriction_impose(
+                actor=request.user,  # type: ignore[arg-type]
+                child=child,
+                kind=form.cleaned_data["kind"],
+                reason=form.cleaned_data["reason"],
+                named=list(form.cleaned_data["named"]),
+                review_by=form.cleaned_data["review_by"],
+                now=timezone.now(),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "The record is restricted: only the people named can find or open it")
+            return redirect("child-access", pk=child.pk)
+    return _form_page(
+        request,
+        form,
+        child,
+        title="Restrict this record",
+        submit_text="Restrict the record",
+        intro="A restricted record is hidden from search, lists and counts for everyone but the people named on it.",
+    )
+
+
+@require_POST
+def restriction_lift(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask to lift the restriction, or agree to lift it if someone else has asked."""
+    _social_care(request)
+    child = _child(request, pk)
+    restriction = get_object_or_404(Restriction, child=child, lifted_at__isnull=True)
+    form = LiftForm(request.POST)
+    now = timezone.now()
+    try:
+        if restriction.lift_asked_at is None:
+            reason = form.data.get("lift_reason", "")
+            services.restriction_lift_ask(actor=request.user, restriction=restriction, reason=str(reason), now=now)  # type: ignore[arg-type]
+            messages.success(request, "You have asked to lift the restriction: another named manager must agree")
+        else:
+            services.restriction_lift_agree(actor=request.user, restriction=restriction, now=now)  # type: ignore[arg-type]
+            messages.success(request, "The restriction is lifted")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("child-access", pk=child.pk)
+
+
+def break_glass(request: HttpRequest) -> HttpResponse:
+    """Emergency access to a record the user has no relationship with."""
+    if request.user.role not in UNIT_ROLES:  # type: ignore[union-attr]
+        raise PermissionDenied
+    form = BreakGlassForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        now = timezone.now()
+        data = form.cleaned_data
+        try:
+            use = services.break_glass_open(
+                actor=request.user,  # type: ignore[arg-type]
+                child=Person.objects.filter(pk=data["child"]).first(),
+                reason=data["reason"],
+                explanation=data["explanation"],
+                code_ok=verify_code(request.user, data["code"], now),  # type: ignore[arg-type]
+                now=now,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"Emergency access is open until {timezone.localtime(use.ends_at):%-H:%M}. "
+                "The privacy officer has been told.",
+            )
+            return redirect("child-detail", pk=use.child_id)
+    return render(
+        request,
+        "core/form_page.html",
+        {
+            "form": form,
+            "title": "Emergency access to a record",
+            "caption": "Break-glass",
+            "intro": "Use this only when a child may be at risk and you cannot wait for someone with access. Your "
+            "reason, and everything you look at, is recorded and reviewed by the privacy officer.",
+            "submit_text": "Open the record",
+            "back_url": reverse("child-search"),
+        },
+    )
