@@ -17,6 +17,11 @@ ANALYST_LINKS = (
     ("Ofsted Annex A", "annex-a"),
     ("Find a child", "child-search"),
 )
+PRIVACY_LINKS = (
+    ("Audit and alerts", "privacy-home"),
+    ("A child's access history", "privacy-child"),
+    ("A user's activity", "privacy-user"),
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,8 @@ def navigation(request: HttpRequest) -> dict[str, list[NavigationLink]]:
         links = ADMINISTRATOR_LINKS
     elif user.role == Role.PERFORMANCE_ANALYST:
         links = ANALYST_LINKS
+    elif user.role == Role.PRIVACY_OFFICER:
+        links = PRIVACY_LINKS
     else:
         links = (*CASE_LINKS, ("New contact", "contact-create")) if may_record_contact(user) else CASE_LINKS
     current = request.resolver_match.url_name if request.resolver_match else None
