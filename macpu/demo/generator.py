@@ -22,6 +22,7 @@ The local authority is set up through ``local_settings_update`` by the demo admi
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import random
 from collections import Counter
@@ -38,6 +39,8 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from faker import Faker
 
+from macpu.access.models import BreakGlassReason, Meeting, RestrictionKind
+from macpu.access.services import break_glass_open, invitation_create, restriction_impose
 from macpu.agencies.models import Agency, AgencyKind, LocalAuthority, Role, Team, User
 from macpu.agencies.selectors import working_day_calendar
 from macpu.agencies.services import local_settings_update
@@ -195,7 +198,18 @@ DEMO_LOGINS = [
         PERFORMANCE_TEAM,
     ),
     DemoLogin("admin", "Ash", "Taylor", Role.ADMINISTRATOR, "System administrator", SOCIAL_CARE, ADMIN_TEAM),
+    DemoLogin(
+        "privacy.officer",
+        "Nia",
+        "Okafor",
+        Role.PRIVACY_OFFICER,
+        "Information governance officer",
+        SOCIAL_CARE,
+        ADMIN_TEAM,
+    ),
 ]
+# The teams that work the unit's front door: its staff see the contacts and referrals waiting there.
+FRONT_DOOR_TEAMS = {FRONT_DOOR_TEAM, POLICE_TEAM, HEALTH_TEAM, EDUCATION_TEAM}
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -500,6 +514,7 @@ class _Staff:
         self.primary_manager: User
         self.primary_chair: User
         self.admin: User
+        self.privacy_officer: User
 
 
 class _Planner:
@@ -1306,6 +1321,14 @@ class _Planner:
 # Staff
 
 
+def demo_totp_secret(username: str) -> str:
+    """A demo login's authenticator app secret: derived from the username, so the same on every run.
+
+    Published, like DEMO_PASSWORD: `macpu demo-code USERNAME` prints the code (development only).
+    """
+    return base64.b32encode(hashlib.sha256(f"macpu demo second factor: {username}".encode()).digest()[:20]).decode()
+
+
 def _make_staff(*, children: int, rng: random.Random, fake: Faker, password_hash: str) -> _Staff:
     s = _Staff()
     for name, kind in AGENCIES:
@@ -1325,7 +1348,9 @@ def _make_staff(*, children: int, rng: random.Random, fake: Faker, password_hash
 
     def team(agency: str, name: str) -> Team:
         if (agency, name) not in teams:
-            teams[agency, name] = Team.objects.create(agency=s.agencies[agency], name=name)
+            teams[agency, name] = Team.objects.create(
+                agency=s.agencies[agency], name=name, front_door=name in FRONT_DOOR_TEAMS
+            )
         return teams[agency, name]
 
     s.front_door = team(SOCIAL_CARE, FRONT_DOOR_TEAM)
@@ -1356,6 +1381,7 @@ def _make_staff(*, children: int, rng: random.Random, fake: Faker, password_hash
             agency=s.agencies[agency],
             team=team_,
             password=password_hash,
+            totp_secret=demo_totp_secret(username),
             is_staff=role == Role.ADMINISTRATOR,
         )
         users.append(u)
@@ -1379,6 +1405,7 @@ def _make_staff(*, children: int, rng: random.Random, fake: Faker, password_hash
     }
     s.primary_worker, s.primary_manager = fixed["social.worker"], fixed["team.manager"]
     s.primary_chair, s.admin = fixed["conference.chair"], fixed["admin"]
+    s.privacy_officer = fixed["privacy.officer"]
 
     s.front_manager = generated(Role.TEAM_MANAGER, "Front door team manager", SOCIAL_CARE, s.front_door)
     s.front_workers = [
@@ -1916,8 +1943,55 @@ def generate(*, children: int, seed: int, today: date) -> Result:
         while remaining > 0:
             area = rng.choices(range(len(staff.areas)), weights=staff.area_weights)[0]
             household(area, None, planner.pick(HOUSEHOLD_SIZES))
+        _access(staff, rng, today)
         summary, stages = summarise()
     return Result(children=children, households=households, summary=summary, stages=stages)
+
+
+def _access(staff: _Staff, rng: random.Random, today: date) -> None:
+    """Who else sees which records: police and health invited to recent strategy discussions and conferences;
+    one record restricted; one out-of-hours break-glass for the privacy officer to review. Timed from the start
+    of ``today``, because access is timed in real time."""
+    midnight = timezone.make_aware(datetime.combine(today, time(0)))
+    recent = (
+        StrategyDiscussion.objects.filter(held_on__gte=today - timedelta(days=60), referral__closed_on__isnull=True)
+        .exclude(referral__allocated_worker=None)
+        .select_related("referral__child", "referral__allocated_worker")
+        .order_by("held_on", "pk")
+    )
+    for discussion in recent:
+        referral = discussion.referral
+        for invitee in (rng.choice(staff.police), rng.choice(staff.health)):
+            invitation_create(
+                actor=referral.allocated_worker,
+                child=referral.child,
+                user=invitee,
+                meeting=Meeting.STRATEGY_DISCUSSION,
+                ends_on=min(discussion.held_on + timedelta(days=90), today + timedelta(days=90)),
+                now=midnight,
+            )
+    own = [r for r in _current_referrals() if r.team_id == staff.areas[0].pk and r.allocated_worker_id]
+    if len(own) > 2:
+        restriction_impose(
+            actor=staff.primary_manager,
+            child=own[1].child,
+            kind=RestrictionKind.STAFF,
+            reason="The child's aunt works in the council's children's services.",
+            named=[own[1].allocated_worker],
+            review_by=today + timedelta(days=60),
+            now=midnight,
+        )
+    others = [r for r in _current_referrals() if r.team_id != staff.areas[0].pk]
+    if others:
+        break_glass_open(
+            actor=staff.police[0],
+            child=others[0].child,
+            reason=BreakGlassReason.OUT_OF_HOURS,
+            explanation="Called to the family home at 2am after a neighbour heard shouting; needed to know if the "
+            "children were known.",
+            code_ok=True,  # the demo officer re-entered their code
+            now=midnight + timedelta(hours=2),
+        )
 
 
 def _current_referrals() -> list[Referral]:

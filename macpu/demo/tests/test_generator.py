@@ -143,7 +143,8 @@ def test_every_demo_login_signs_in_with_the_demo_password(demo):
     users = User.objects.filter(username__in=usernames)
 
     assert users.count() == len(usernames)
-    assert {u.role for u in users} == set(Role.values)
+    # Analysts' and partner agency practitioners' pages arrive with issues #7 and #5; until then they see no records.
+    assert {u.role for u in users} == set(Role.values) - {Role.ANALYST, Role.PARTNER_PRACTITIONER}
     assert User.objects.get(username="social.worker").check_password(DEMO_PASSWORD)
 
 
