@@ -25,7 +25,7 @@ STATIC_SOURCES := $(shell find macpu/static -type f 2>/dev/null)
 help:
 	@echo "make run     install, set up the database with demo data, print the demo logins, serve on http://$(HOST):$(PORT)/"
 	@echo "make test    install, then ruff, mypy and pytest (MACPU_DATABASE_URL=postgres://... for PostgreSQL)"
-	@echo "make lint    ruff and mypy only"
+	@echo "make lint    ruff, mypy and bandit only"
 	@echo "make assets  npm ci and collectstatic"
 
 $(VENV)/bin/python:
@@ -52,13 +52,17 @@ assets: $(VENV_STAMP)
 	macpu collectstatic --noinput
 	touch $(STATIC_STAMP)
 
+BANDIT := bandit -q -r macpu -x "*/tests/*,*/migrations/*" --severity-level medium
+
 lint: $(VENV_STAMP)
 	ruff check .
 	mypy macpu/timescales
+	$(BANDIT)
 
 test: $(STATIC_STAMP)
 	ruff check .
 	mypy macpu/timescales
+	$(BANDIT)
 	pytest
 
 run: $(STATIC_STAMP)
