@@ -111,7 +111,7 @@ def record(
     """Append one row to the chain, in the caller's transaction (or its own). `subjects` are (person id, basis)."""
     request = current.get()
     agency = getattr(user, "agency", None)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # the caller's transaction, or one of its own; no savepoint
         _lock_chain()
         last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
         seq, prev = last if last else (0, GENESIS)
