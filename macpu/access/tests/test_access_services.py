@@ -182,10 +182,10 @@ def test_break_glass_needs_a_reason_words_and_a_right_code_and_then_opens_the_re
 
     refused = errors(
         lambda: services.break_glass_open(
-            actor=officer, child=child, reason="nonsense", explanation="short", code_ok=False, now=now
+            actor=officer, child=child, reason="nonsense", explanation="short", second_factor_ok=False, now=now
         )
     )
-    assert refused.keys() == {"reason", "explanation", "code"}
+    assert refused.keys() == {"reason", "explanation", "second_factor"}
     assert not sees(officer, child)
 
     use = services.break_glass_open(
@@ -193,7 +193,7 @@ def test_break_glass_needs_a_reason_words_and_a_right_code_and_then_opens_the_re
         child=child,
         reason="immediate_risk",
         explanation="Called to the address at 2am, child alone",
-        code_ok=True,
+        second_factor_ok=True,
         now=now,
     )
 
@@ -223,7 +223,7 @@ def test_break_glass_cannot_open_a_restricted_record_and_says_the_same_as_for_no
                 child=child,
                 reason="immediate_risk",
                 explanation="Called to the address at 2am, child alone",
-                code_ok=True,
+                second_factor_ok=True,
                 now=now,
             )
         )
@@ -240,7 +240,7 @@ def test_a_privacy_officer_reviews_break_glass_but_nobody_reviews_their_own(case
         child=case["child"],
         reason="out_of_hours",
         explanation="Emergency duty call about the child",
-        code_ok=True,
+        second_factor_ok=True,
         now=now,
     )
 
@@ -252,3 +252,38 @@ def test_a_privacy_officer_reviews_break_glass_but_nobody_reviews_their_own(case
     assert no_note == {"review_note": ["Record what you found."]}
     use.refresh_from_db()
     assert use.reviewed_by == officer and use.review_note == "Justified: police call at 2am"
+
+
+def test_nobody_names_themselves_on_a_restricted_record_or_reviews_their_own_access(case):
+    now = timezone.now()
+    review = timezone.localdate(now) + timedelta(days=30)
+    second = UserFactory(role=Role.TEAM_MANAGER, team=case["team"], agency=case["team"].agency)
+    restriction = services.restriction_impose(
+        actor=case["manager"],
+        child=case["child"],
+        kind=RestrictionKind.ADOPTION,
+        reason="Placed for adoption",
+        named=[second],
+        review_by=review,
+        now=now,
+    )
+    outsider = UserFactory(role=Role.TEAM_MANAGER, team=case["team"], agency=case["team"].agency)
+
+    by_outsider = errors(
+        lambda: services.restriction_name(
+            actor=outsider, restriction=restriction, user=outsider, review_by=review, now=now
+        )
+    )
+    own = restriction.grants.get(user=case["manager"])
+    own_review = errors(
+        lambda: services.restriction_grant_review(
+            actor=case["manager"], grant=own, keep=True, review_by=review, now=now
+        )
+    )
+
+    assert "Only a manager named on the record can name people." in by_outsider["__all__"]
+    assert by_outsider["user"] == ["You cannot name yourself."]
+    assert own_review["__all__"] == ["Someone else reviews your own access."]
+    assert not sees(outsider, case["child"])
+    services.restriction_grant_review(actor=second, grant=own, keep=False, review_by=None, now=now)
+    assert not sees(case["manager"], case["child"])
