@@ -507,6 +507,7 @@ EXCLUDED: dict[str, str] = {
     "cin-census-download": "performance analyst only (own role check): the statutory return file itself",
     "annex-a": "performance analyst only (own role check): Ofsted's Annex A lists every child by design",
     "api:schema": "the OpenAPI description of the API: no case data (cross-checked against ROUTES below)",
+    "api:no-such-address": "any /api/v1/ address no route matches: always a JSON 404, with no record to show",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -21,10 +22,12 @@ class AuditMiddleware:
             if request.user.is_authenticated and request.resolver_match:
                 noted.what = request.resolver_match.view_name
             # If the row cannot be written the exception propagates: the request fails and shows nothing.
-            audit.record_noted(
-                noted,
-                user=request.user if request.user.is_authenticated else None,
-                reason=f"{request.method} {noted.what}",
-                now=timezone.now(),
-            )
+            if noted.children:
+                with transaction.atomic():
+                    audit.record_noted(
+                        noted,
+                        user=request.user if request.user.is_authenticated else None,
+                        reason=f"{request.method} {noted.what}",
+                        now=timezone.now(),
+                    )
         return response

@@ -42,7 +42,18 @@ from macpu.timescales.clocks import ClockStatus
 MAX_ID = 2**63 - 1  # ids are 64-bit: the schema says so, and a bigger child_id is a 400, not a database error
 
 
-class CodeField(serializers.CharField):
+class Text(serializers.CharField):
+    """Text, as the schema says: a number or a true/false sent for it is refused, not turned into text."""
+
+    default_error_messages = {"not_text": "Enter text here, in quotes: this field takes a string."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("not_text")
+        return str(super().to_internal_value(data))
+
+
+class CodeField(Text):
     """A code from one code set. It parses and shapes only: the service decides whether the code is allowed.
 
     A blank code (nothing recorded) is returned as null.
@@ -75,7 +86,7 @@ class CodeFieldSchema(OpenApiSerializerFieldExtension):
         }
 
 
-class LabelField(serializers.CharField):
+class LabelField(Text):
     """The label of a code, for people; null when no code is recorded."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -94,13 +105,13 @@ def _dates(values: Iterable[Any]) -> list[str]:
 
 class ErrorsSerializer(serializers.Serializer):
     errors = serializers.DictField(  # type: ignore[assignment]  # for the schema only: views build the body
-        child=serializers.ListField(child=serializers.CharField()),
+        child=serializers.ListField(child=Text()),
         help_text="Messages keyed by the request field they are about (nested fields as `children.0.sex`).",
     )
 
 
 class DetailSerializer(serializers.Serializer):
-    detail = serializers.CharField()
+    detail = Text()
 
 
 # People ------------------------------------------------------------------------------------------------------
@@ -108,10 +119,10 @@ class DetailSerializer(serializers.Serializer):
 
 class ChildSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    identifier = serializers.CharField(source="la_child_id", help_text="The local authority's child identifier.")
-    given_name = serializers.CharField()
-    family_name = serializers.CharField()
-    known_as = serializers.CharField()
+    identifier = Text(source="la_child_id", help_text="The local authority's child identifier.")
+    given_name = Text()
+    family_name = Text()
+    known_as = Text()
     date_of_birth = serializers.DateField(allow_null=True)
     expected_date_of_birth = serializers.DateField(allow_null=True)
     sex = CodeField(Sex)
@@ -125,8 +136,8 @@ class ChildSearchSerializer(serializers.Serializer):
 
 
 class PersonInSerializer(serializers.Serializer):
-    given_name = serializers.CharField(max_length=100, allow_blank=True)
-    family_name = serializers.CharField(max_length=100, allow_blank=True)
+    given_name = Text(max_length=100, allow_blank=True)
+    family_name = Text(max_length=100, allow_blank=True)
     date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
     expected_date_of_birth = serializers.DateField(
         required=False, allow_null=True, default=None, help_text="For an unborn child, instead of a date of birth."
@@ -144,40 +155,40 @@ class AdultInSerializer(PersonInSerializer):
 
 class ContactCreateSerializer(serializers.Serializer):
     received_on = serializers.DateField()
-    address = serializers.CharField(max_length=300, allow_blank=True)
-    postcode = serializers.CharField(max_length=10, allow_blank=True, required=False, default="")
+    address = Text(max_length=300, allow_blank=True)
+    postcode = Text(max_length=10, allow_blank=True, required=False, default="")
     children = PersonInSerializer(many=True)
     adults = AdultInSerializer(many=True, required=False, default=list)
-    referrer_name = serializers.CharField(max_length=200, allow_blank=True)
-    referrer_role = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+    referrer_name = Text(max_length=200, allow_blank=True)
+    referrer_role = Text(max_length=200, allow_blank=True, required=False, default="")
     referral_source = CodeField(ReferralSource)
-    concern = serializers.CharField(allow_blank=True, help_text="The concern, in the referrer's words.")
+    concern = Text(allow_blank=True, help_text="The concern, in the referrer's words.")
     urgency = CodeField(Urgency)
 
 
 class ContactDecisionSerializer(serializers.Serializer):
     outcome = CodeField(ContactOutcome)
-    reasons = serializers.CharField(allow_blank=True)
+    reasons = Text(allow_blank=True)
     decided_on = serializers.DateField()
 
 
 class ContactSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     received_on = serializers.DateField()
-    address = serializers.CharField(source="household.address", allow_null=True)
-    postcode = serializers.CharField(source="household.postcode", allow_null=True)
+    address = Text(source="household.address", allow_null=True)
+    postcode = Text(source="household.postcode", allow_null=True)
     children = ChildSerializer(many=True, source="children.all")
-    referrer_name = serializers.CharField()
-    referrer_role = serializers.CharField()
+    referrer_name = Text()
+    referrer_role = Text()
     referral_source = CodeField(ReferralSource)
     referral_source_label = LabelField(source="get_referral_source_display")
-    concern = serializers.CharField()
+    concern = Text()
     urgency = CodeField(Urgency)
     urgency_label = LabelField(source="get_urgency_display")
-    team = serializers.CharField(source="team.name")
+    team = Text(source="team.name")
     outcome = CodeField(ContactOutcome, allow_null=True, help_text="Null until the contact is decided.")
     outcome_label = LabelField(source="get_outcome_display")
-    outcome_reasons = serializers.CharField()
+    outcome_reasons = Text()
     decided_on = serializers.DateField(allow_null=True)
     referral_ids = serializers.SerializerMethodField(help_text="The referrals this contact's decision opened.")
 
@@ -197,7 +208,7 @@ class ReferralCreateSerializer(serializers.Serializer):
 
 class ReferralDecisionSerializer(serializers.Serializer):
     decision = CodeField(ReferralDecision)
-    reasons = serializers.CharField(allow_blank=True)
+    reasons = Text(allow_blank=True)
     decided_on = serializers.DateField()
 
 
@@ -210,11 +221,11 @@ class ReferralSerializer(serializers.Serializer):
     source_label = LabelField(source="get_source_display")
     primary_need = CodeField(PrimaryNeed)
     primary_need_label = LabelField(source="get_primary_need_display")
-    team = serializers.CharField(source="team.name")
-    allocated_worker = serializers.CharField(source="allocated_worker.display_name", allow_null=True)
+    team = Text(source="team.name")
+    allocated_worker = Text(source="allocated_worker.display_name", allow_null=True)
     decision = CodeField(ReferralDecision, allow_null=True, help_text="Null until a manager decides the referral.")
     decision_label = LabelField(source="get_decision_display")
-    decision_reasons = serializers.CharField()
+    decision_reasons = Text()
     decided_on = serializers.DateField(allow_null=True)
     closed_on = serializers.DateField(allow_null=True)
     closure_reason = CodeField(ReasonForClosure, allow_null=True)
@@ -225,11 +236,11 @@ class ReferralSerializer(serializers.Serializer):
 
 
 class ClockSerializer(serializers.Serializer):
-    key = serializers.CharField(
+    key = Text(
         help_text="referral_decision, assessment, initial_conference, first_core_group, first_review_conference, "
         "review_conference, statutory_visit"
     )
-    label = serializers.CharField()  # type: ignore[assignment]  # a field named like a Field attribute
+    label = Text()  # type: ignore[assignment]  # a field named like a Field attribute
     started_on = serializers.DateField()
     due_on = serializers.DateField()
     met_on = serializers.DateField(allow_null=True)
@@ -257,8 +268,8 @@ class CinPlanSerializer(serializers.Serializer):
 
 
 class ParticipantSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    role = serializers.CharField()
+    name = Text()
+    role = Text()
     agency_kind = CodeField(ParticipantAgency)
     agency_kind_label = LabelField(source="get_agency_kind_display")
 
@@ -290,7 +301,7 @@ class ConferenceSerializer(serializers.Serializer):
     kind = CodeField(ConferenceKind)
     kind_label = LabelField(source="get_kind_display")
     held_on = serializers.DateField()
-    chair = serializers.CharField(source="chair.display_name")
+    chair = Text(source="chair.display_name")
     family_attended = serializers.BooleanField()
     decision = CodeField(ConferenceDecision)
     decision_label = LabelField(source="get_decision_display")
@@ -337,17 +348,17 @@ class ReferralPathwaySerializer(ReferralSerializer):
 
 class ChildCaseSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="child.pk")
-    identifier = serializers.CharField(source="child.la_child_id", help_text="The local authority's child identifier.")
-    given_name = serializers.CharField(source="child.given_name")
-    family_name = serializers.CharField(source="child.family_name")
-    known_as = serializers.CharField(source="child.known_as")
+    identifier = Text(source="child.la_child_id", help_text="The local authority's child identifier.")
+    given_name = Text(source="child.given_name")
+    family_name = Text(source="child.family_name")
+    known_as = Text(source="child.known_as")
     date_of_birth = serializers.DateField(source="child.date_of_birth", allow_null=True)
     expected_date_of_birth = serializers.DateField(source="child.expected_date_of_birth", allow_null=True)
     sex = CodeField(Sex, source="child.sex")
     sex_label = LabelField(source="child.get_sex_display")
     ethnicity = CodeField(Ethnicity, source="child.ethnicity", allow_null=True)
     ethnicity_label = LabelField(source="child.get_ethnicity_display")
-    stage = serializers.CharField(help_text="Where the child is on the pathway, in plain English.")
+    stage = Text(help_text="Where the child is on the pathway, in plain English.")
     clocks = ClockSerializer(many=True, help_text="The statutory clocks of the current referral, in pathway order.")
     referrals = serializers.SerializerMethodField(help_text="Every referral (episode), the current one first.")
 

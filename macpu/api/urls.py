@@ -1,6 +1,6 @@
 """/api/v1/: every view here is exempt from Django's login redirect; DRF authenticates and answers in JSON."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from macpu.api import views
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("referrals/<int:pk>/decision/", views.ReferralDecision.as_view(), name="referral-decision"),
     path("children/", views.ChildSearch.as_view(), name="child-search"),
     path("children/<int:pk>/", views.ChildDetail.as_view(), name="child-detail"),
+    re_path(r"", views.NoSuchAddress.as_view(), name="no-such-address"),
 ]

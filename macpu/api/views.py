@@ -297,3 +297,14 @@ class ChildDetail(ApiView):
     def get(self, request: Request, pk: int) -> Response:
         case = _found(child_case(user=self.actor, child_id=pk, today=timezone.localdate(timezone.now())))
         return Response(s.ChildCaseSerializer(case).data)
+
+
+@extend_schema(exclude=True)
+class NoSuchAddress(ApiView):
+    """Any /api/v1/ address no route matches (/api/v1/contacts/abc/) answers like a record that does not exist: a
+    JSON 404 (or 401/403 to someone not signed in), never an HTML page."""
+
+    def dispatch_any(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        raise exceptions.NotFound
+
+    get = post = put = patch = delete = dispatch_any

@@ -7,6 +7,8 @@ from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
+from macpu.api.tests.conftest import contact_body
+
 EXPECTED_OPERATIONS = {
     ("/api/v1/contacts/", "post"): "contact_create",
     ("/api/v1/contacts/{id}/", "get"): "contact_get",
@@ -83,3 +85,20 @@ def test_the_schema_is_not_served_to_anyone_not_signed_in(anonymous):
 
     assert response.status_code in (401, 403)
     assert b"paths" not in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/contacts/abc/", "/api/v1/children/null%2Cnull/", "/api/v1/nothing/"])
+def test_an_address_no_route_matches_answers_a_json_404_like_a_missing_record(sw_api, path):
+    response = sw_api.get(path)
+
+    assert (response.status_code, response["Content-Type"]) == (404, "application/json")
+    assert response.json() == {"detail": "Not found."}
+
+
+@pytest.mark.django_db
+def test_a_number_sent_for_text_is_refused_naming_the_field(sw_api):
+    response = sw_api.post("/api/v1/contacts/", contact_body(concern=0), format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"errors": {"concern": ["Enter text here, in quotes: this field takes a string."]}}
