@@ -2,7 +2,8 @@
 
 A user sees a child through a relationship: allocated worker or manager of the team holding an open case; on duty
 at the front door (the council's own staff: every child known to the unit, to check each new concern against; other
-agencies' staff: while a contact or referral about the child waits there); invited to a strategy discussion,
+agencies' staff: while a contact or referral about the child waits there); the person who recorded a contact, until it
+is decided; invited to a strategy discussion,
 conference or core group about the child, for a set period; chair for a child awaiting or on a plan; a performance
 analyst for the statutory returns; or break-glass. A restricted record is seen only by its named people. Partner
 agency practitioners, analysts, administrators and privacy officers see no child's record here.
@@ -51,6 +52,10 @@ def _bases(user: User) -> list[tuple[str, Q]]:
                     )
                 )
             ),
+        ),
+        (
+            "Recorded the contact, which waits for a decision",
+            Q(Exists(Contact.objects.filter(children=child, recorded_by=user, outcome=""))),
         ),
         (
             "Break-glass",

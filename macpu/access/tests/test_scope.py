@@ -111,6 +111,17 @@ def test_partner_agencies_on_duty_at_the_front_door_see_a_contact_until_it_is_de
     assert bases_for(unit["police_on_duty"], [waiting.pk]) == {waiting.pk: "On duty at the front door"}
 
 
+def test_whoever_records_a_contact_sees_it_until_it_is_decided(unit):
+    waiting, decided = PersonFactory(), PersonFactory()
+    officer = unit["police_elsewhere"]
+    contact(waiting, unit["front_door"], officer)
+    contact(decided, unit["front_door"], officer, decided=True)
+
+    assert sees(officer, waiting)
+    assert not sees(officer, decided)
+    assert bases_for(officer, [waiting.pk])[waiting.pk] == "Recorded the contact, which waits for a decision"
+
+
 def test_the_councils_front_door_sees_every_child_known_to_the_unit_to_check_new_concerns_against(unit):
     known, unknown = PersonFactory(), PersonFactory()
     referral(known, unit["long_term"], unit["worker"], closed=True)
