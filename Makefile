@@ -71,7 +71,7 @@ run: $(STATIC_STAMP)
 	macpu seed-demo --if-empty
 	macpu demo-logins
 	@echo "macpu is running at http://$(HOST):$(PORT)/ : sign in with a demo login above. Ctrl+C stops it."
-	macpu runserver $(HOST):$(PORT) --noreload
+	MACPU_ADMIN_REQUIRES_SECURITY_KEY=0 macpu runserver $(HOST):$(PORT) --noreload
 
 clean:
 	rm -rf staticfiles build *.egg-info

@@ -123,6 +123,9 @@ AUTH_PASSWORD_VALIDATORS = [
 MACPU_SIGN_IN_ATTEMPTS = 5  # failures (password or code) within the window that lock a username
 MACPU_SIGN_IN_WINDOW_MINUTES = 15
 MACPU_SIGN_IN_LOCK_MINUTES = 15
+# Administrators must sign in with a security key (docs/adr/0007-security-keys.md); only a DEBUG demo may turn it off.
+MACPU_ADMIN_REQUIRES_SECURITY_KEY = not (DEBUG and os.environ.get("MACPU_ADMIN_REQUIRES_SECURITY_KEY") == "0")
+MACPU_WEBAUTHN_RP_ID = os.environ.get("MACPU_WEBAUTHN_RP_ID", "")  # empty: the request's host, without its port
 SESSION_IDLE_MINUTES = 30
 SESSION_COOKIE_AGE = 8 * 60 * 60  # the absolute lifetime: macpu.agencies.middleware never extends it
 SESSION_COOKIE_HTTPONLY = True

@@ -257,18 +257,23 @@ def restriction_lift_agree(*, actor: User, restriction: Restriction, now: dateti
 
 @transaction.atomic
 def break_glass_open(
-    *, actor: User, child: Person | None, reason: str, explanation: str, code_ok: bool, now: datetime
+    *, actor: User, child: Person | None, reason: str, explanation: str, second_factor_ok: bool, now: datetime
 ) -> BreakGlass:
     """Open a record without a relationship, for a limited time: a reason from the list, words, and the second
-    factor again. Restricted records cannot be opened this way. The privacy officer is alerted (their page lists
-    every use not yet reviewed) and the use shows in the record's access history."""
+    factor again (the caller checks it: the page asks for the user's security key). Restricted records cannot be
+    opened this way. The privacy officer is alerted (their page lists every use not yet reviewed) and the use shows
+    in the record's access history."""
     rules = Rules()
     rules.check(actor.is_active and actor.role in UNIT_ROLES, "__all__", "Your role cannot use emergency access.")
     rules.check(reason in BreakGlassReason.values, "reason", "Choose the reason you need the record.")
     rules.check(
         len(explanation.strip()) >= 20, "explanation", "Explain in at least 20 characters why you need the record now."
     )
-    rules.check(code_ok, "code", "Enter the 6-digit code from your authenticator app. The code was not right.")
+    rules.check(
+        second_factor_ok,
+        "second_factor",
+        "Your security key was not recognised. Select “Open the record” and touch your key when it flashes.",
+    )
     restricted = child is not None and Restriction.objects.filter(child=child, lifted_at__isnull=True).exists()
     rules.check(
         child is not None and not restricted, "child", "There is no child with this ID that you can open this way."

@@ -3,6 +3,7 @@ and emergency access (break-glass). Every read goes through the scope filter; ev
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -18,8 +19,8 @@ from django.views.decorators.http import require_POST
 from macpu.access import services
 from macpu.access.models import AuditSubject, BreakGlassReason, Invitation, Meeting, Restriction, RestrictionKind
 from macpu.access.selectors import UNIT_ROLES, bases_for
+from macpu.agencies import security_keys
 from macpu.agencies.models import Role, User
-from macpu.agencies.second_factor import verify_code
 from macpu.core.forms import add_service_errors
 from macpu.intake.forms import date_field, radios
 from macpu.people.models import LA_CHILD_ID_PREFIX, Person
@@ -102,14 +103,8 @@ class BreakGlassForm(forms.Form):
         widget=forms.Textarea,
         error_messages={"required": "Explain in at least 20 characters why you need the record now."},
     )
-    code = forms.CharField(
-        label="Code from your authenticator app",
-        help_text="The 6-digit code, to confirm it is you.",
-        error_messages={"required": "Enter the 6-digit code from your authenticator app."},
-        widget=forms.TextInput(
-            attrs={"class": "govuk-input--width-5", "autocomplete": "one-time-code", "inputmode": "numeric"}
-        ),
-    )
+    # Your security key's answer, to confirm it is you (filled in by macpu/static/js/webauthn.js).
+    second_factor = forms.CharField(required=False, widget=forms.HiddenInput, max_length=20_000)
 
     def clean_child(self) -> int:
         text = self.cleaned_data["child"].strip().upper().removeprefix(LA_CHILD_ID_PREFIX)
@@ -268,20 +263,31 @@ def restriction_lift(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def break_glass(request: HttpRequest) -> HttpResponse:
-    """Emergency access to a record the user has no relationship with."""
-    if request.user.role not in UNIT_ROLES:  # type: ignore[union-attr]
+    """Emergency access to a record the user has no relationship with. The user confirms it is them with their
+    security key (a WebAuthn authentication, macpu.agencies.security_keys); without one they are sent to add one."""
+    user: User = request.user  # type: ignore[assignment]  # login required: a User
+    if user.role not in UNIT_ROLES:
         raise PermissionDenied
+    now = timezone.now()
+    has_key = security_keys.has_key(user)
     form = BreakGlassForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        now = timezone.now()
+    if request.method == "POST" and has_key and form.is_valid():
         data = form.cleaned_data
+        key = security_keys.security_key_use(
+            user=user,
+            credential=data["second_factor"],
+            expected_challenge=security_keys.take_challenge(request, security_keys.BREAK_GLASS, now),
+            rp_id=security_keys.rp_id(request),
+            origin=security_keys.origin(request),
+            now=now,
+        )
         try:
             use = services.break_glass_open(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=user,
                 child=Person.objects.filter(pk=data["child"]).first(),
                 reason=data["reason"],
                 explanation=data["explanation"],
-                code_ok=verify_code(request.user, data["code"], now),  # type: ignore[arg-type]
+                second_factor_ok=key is not None,
                 now=now,
             )
         except ValidationError as error:
@@ -293,16 +299,14 @@ def break_glass(request: HttpRequest) -> HttpResponse:
                 "The privacy officer has been told.",
             )
             return redirect("child-detail", pk=use.child_id)
+    options = security_keys.authentication_options(request, user, security_keys.BREAK_GLASS, now) if has_key else ""
     return render(
         request,
-        "core/form_page.html",
+        "access/break_glass.html",
         {
             "form": form,
-            "title": "Emergency access to a record",
-            "caption": "Break-glass",
-            "intro": "Use this only when a child may be at risk and you cannot wait for someone with access. Your "
-            "reason, and everything you look at, is recorded and reviewed by the privacy officer.",
-            "submit_text": "Open the record",
+            "has_key": has_key,
+            "webauthn_options": json.loads(options) if options else None,
             "back_url": reverse("child-search"),
         },
     )

@@ -138,3 +138,25 @@ class LocalAuthority(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SecurityKey(models.Model):
+    """A WebAuthn credential (a security key, or a passkey on a device) a member of staff signs in with.
+
+    macpu.agencies.security_keys registers and checks them; docs/adr/0007-security-keys.md says why.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="security_keys")
+    name = models.CharField(max_length=100, help_text="The user's own name for it, to tell their keys apart.")
+    credential_id = models.CharField(max_length=1400, unique=True, help_text="base64url, as the browser sends it.")
+    public_key = models.BinaryField(help_text="The credential's public key (COSE), from the registration.")
+    sign_count = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="security_key_name_unique_for_user")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1989,7 +1989,7 @@ def _access(staff: _Staff, rng: random.Random, today: date) -> None:
             reason=BreakGlassReason.OUT_OF_HOURS,
             explanation="Called to the family home at 2am after a neighbour heard shouting; needed to know if the "
             "children were known.",
-            code_ok=True,  # the demo officer re-entered their code
+            second_factor_ok=True,  # the demo officer used their security key
             now=midnight + timedelta(hours=2),
         )
 

@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from macpu.access.models import AuditEvent, AuditSubject, BreakGlass, Invitation, Restriction
 from macpu.agencies.models import AgencyKind, Role
-from macpu.agencies.second_factor import code_at
 from macpu.core.codes import ReferralSource
 from macpu.intake.models import Referral
+from tests.authenticator import SoftKey
 from tests.factories import AgencyFactory, PersonFactory, TeamFactory, UserFactory
 from tests.factories import words as tagless
 
@@ -165,20 +165,36 @@ def test_a_manager_restricts_the_record_and_the_allocated_worker_loses_it_and_it
     assert NAME not in client.get(reverse("my-work")).content.decode()
 
 
-def test_emergency_access_needs_the_right_code_and_then_opens_the_record(client, case):
+def add_security_key(client) -> SoftKey:
+    """Add a software security key on the signed-in user's Security keys page."""
+    key = SoftKey()
+    page = client.get(reverse("security-keys"))
+    answer = key.register(page.context["webauthn_options"], origin="http://testserver")
+    assert client.post(reverse("security-keys"), {"name": "My key", "credential": answer}).status_code == 302
+    return key
+
+
+def test_emergency_access_needs_the_security_key_and_then_opens_the_record(client, case):
     officer = case["officer"]
     client.force_login(officer)
+    key = add_security_key(client)
     form = {
         "child": case["child"].la_child_id,
         "reason": "immediate_risk",
         "explanation": "Called to the address at 2am, child alone",
     }
 
-    wrong = client.post(reverse("break-glass"), {**form, "code": "000000"})
-    assert "The code was not right" in tagless(wrong.content.decode())
+    client.get(reverse("break-glass"))
+    wrong = client.post(
+        reverse("break-glass"),
+        {**form, "second_factor": SoftKey().sign({"challenge": "AAAA", "rpId": "testserver"}, "http://testserver")},
+    )
+    assert "Your security key was not recognised" in tagless(wrong.content.decode())
     assert not BreakGlass.objects.exists()
 
-    opened = client.post(reverse("break-glass"), {**form, "code": code_at(officer, timezone.now())}, follow=True)
+    page = client.get(reverse("break-glass"))
+    signed = key.sign(page.context["webauthn_options"], origin="http://testserver")
+    opened = client.post(reverse("break-glass"), {**form, "second_factor": signed}, follow=True)
 
     assert opened.status_code == 200
     assert NAME in opened.content.decode()
@@ -188,8 +204,28 @@ def test_emergency_access_needs_the_right_code_and_then_opens_the_record(client,
     assert row.subjects.get().basis == "Break-glass"
 
 
+def test_emergency_access_without_a_security_key_sends_the_user_to_add_one(client, case):
+    client.force_login(case["officer"])
+
+    page = client.get(reverse("break-glass"))
+    assert "You need a security key to use emergency access" in tagless(page.content.decode())
+    assert reverse("security-keys") in page.content.decode()
+    client.post(
+        reverse("break-glass"),
+        {
+            "child": case["child"].la_child_id,
+            "reason": "immediate_risk",
+            "explanation": "Called to the address at 2am, child alone",
+            "second_factor": "",
+        },
+    )
+    assert not BreakGlass.objects.exists()
+
+
 def test_emergency_access_says_the_same_for_a_child_that_does_not_exist(client, case):
     client.force_login(case["officer"])
+    key = add_security_key(client)
+    page = client.get(reverse("break-glass"))
 
     response = client.post(
         reverse("break-glass"),
@@ -197,7 +233,7 @@ def test_emergency_access_says_the_same_for_a_child_that_does_not_exist(client, 
             "child": "MAC9999999",
             "reason": "immediate_risk",
             "explanation": "Called to the address at 2am, child alone",
-            "code": code_at(case["officer"], timezone.now()),
+            "second_factor": key.sign(page.context["webauthn_options"], origin="http://testserver"),
         },
     )
 

@@ -72,7 +72,8 @@ def test_the_right_password_asks_for_the_code_and_the_right_code_signs_in_to_the
     assert client.get(response["Location"])["Location"] == reverse("my-work")
 
 
-def test_an_administrator_lands_on_the_local_settings_and_is_offered_no_case_pages(client, db):
+def test_an_administrator_lands_on_the_local_settings_and_is_offered_no_case_pages(client, db, settings):
+    settings.MACPU_ADMIN_REQUIRES_SECURITY_KEY = False  # as in the demo: the code, not a key (test_security_keys.py)
     ada = get_user_model().objects.create_user(username="ada", password=PASSWORD, role="administrator")
     client.post(reverse("login"), {"username": "ada", "password": PASSWORD})
     response = client.post(reverse("sign-in-code"), {"code": code_at(ada, timezone.now())}, follow=True)
