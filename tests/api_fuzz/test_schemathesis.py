@@ -19,13 +19,8 @@ The two identities, from a Web Fuzzing Commons auth document (schemathesis.toml)
   404 for him, exactly like a nonexistent one: that is what object_level_authorization checks, on every object
   alice's writes return and she then reads.
 
-Why not two symmetrical non-front-door users: the creator of a contact has no relationship with the new
-children unless they are on duty at the front door, so a non-front-door user's `POST /contacts/` records the
-contact and then answers 404 (the read-back is scoped), leaving nothing of their own to read back. Why not two
-front-door users: the council's front door sees every child the unit knows, and other agencies' front-door
-staff see every contact still waiting for a decision, whoever recorded it; so two front-door users share each
-other's contacts by design. The direction checked here is the one the rules make meaningful: the front door
-creates, someone outside it must not see.
+Why one direction only: two front-door users would share each other's contacts by design (the council's front
+door sees every child the unit knows), so the owner is on the front door and the peer is outside it.
 
 Requests carry a session cookie (with a CSRF cookie and header, as a browser sends), made by the setup script:
 each HTTP Basic request verifies the password (Argon2), about 0.6 s a request here, which would make the run
@@ -37,7 +32,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -45,13 +39,13 @@ import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET  # noqa: S405 - parses the junit report schemathesis just wrote
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
+from tests.server import MACPU, free_port, macpu, own_database
+
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
-MACPU = str(BIN / "macpu")
 SCHEMATHESIS = str(BIN / "st")
 MAX_EXAMPLES = 20
 SEED = 20260401  # a fixed seed: a failure reproduces with the same command
@@ -155,35 +149,8 @@ print(json.dumps({"contacts": sorted(contacts.values_list("pk", flat=True)),
 
 @pytest.fixture
 def database_url(tmp_path):
-    """A database of the server's own: SQLite in a file, or a fresh PostgreSQL database beside the test one."""
-    base = os.environ.get("MACPU_DATABASE_URL", "")
-    if not base.startswith("postgres"):
-        yield f"sqlite:///{tmp_path / 'fuzz.sqlite3'}"
-        return
-    import psycopg
-
-    parsed, name = urlparse(base), "macpu_api_fuzz_test"
-    server = {
-        "host": parsed.hostname or "127.0.0.1",
-        "port": parsed.port or 5432,
-        "user": parsed.username or "postgres",
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {name}")
-    yield base.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([MACPU, *args], env=env, capture_output=True, text=True, timeout=300, check=False)  # noqa: S603
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    with own_database(tmp_path, "macpu_api_fuzz_test") as url:
+        yield url
 
 
 def session_headers(found: dict, username: str) -> dict[str, str]:
@@ -263,9 +230,9 @@ def summary(output: str) -> dict[str, int]:
 
 def test_schemathesis_finds_no_failures_with_two_identities(database_url, tmp_path):
     env = {**os.environ, "MACPU_DATABASE_URL": database_url, "MACPU_DEBUG": "1"}
-    migrated = run(env, "migrate", "--noinput")
+    migrated = macpu(env, "migrate", "--noinput")
     assert migrated.returncode == 0, migrated.stderr
-    setup = run(env, "shell", "-c", SETUP)
+    setup = macpu(env, "shell", "-c", SETUP)
     assert setup.returncode == 0, setup.stderr
     found = json.loads(setup.stdout.strip().splitlines()[-1])
     identities = {name: session_headers(found, name) for name in ("alice", "bob")}
@@ -336,7 +303,7 @@ def test_schemathesis_finds_no_failures_with_two_identities(database_url, tmp_pa
         print(fuzz.stdout + fuzz.stderr)
         # What object_level_authorization did, checked again directly: every contact alice recorded during the
         # run, and every child on one, is alice's to read and 404 to bob, as a nonexistent one is.
-        created = run(env, "shell", "-c", CREATED)
+        created = macpu(env, "shell", "-c", CREATED)
         assert created.returncode == 0, created.stderr
         mine = json.loads(created.stdout.strip().splitlines()[-1])
         assert mine["contacts"], "alice recorded no contact: the object-level check had nothing of hers to replay"

@@ -7,19 +7,16 @@ import base64
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
-MACPU = str(Path(sys.executable).with_name("macpu"))
+from tests.server import MACPU, free_port, macpu, own_database
+
 PASSWORD = "crash test password 2026"
 SETUP = f"""
 from macpu.agencies.models import Agency, Role, Team, User
@@ -69,41 +66,14 @@ def body(n: int) -> bytes:
 
 @pytest.fixture
 def database_url(tmp_path):
-    """A database of the server's own: SQLite in a file, or a fresh PostgreSQL database beside the test one."""
-    base = os.environ.get("MACPU_DATABASE_URL", "")
-    if not base.startswith("postgres"):
-        yield f"sqlite:///{tmp_path / 'crash.sqlite3'}"
-        return
-    import psycopg
-
-    parsed, name = urlparse(base), "macpu_crash_test"
-    server = {
-        "host": parsed.hostname or "127.0.0.1",
-        "port": parsed.port or 5432,
-        "user": parsed.username or "postgres",
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {name}")
-    yield base.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([MACPU, *args], env=env, capture_output=True, text=True, timeout=300, check=False)  # noqa: S603
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    with own_database(tmp_path, "macpu_crash_test") as url:
+        yield url
 
 
 def test_a_killed_server_leaves_every_acknowledged_change_with_its_audit_row(database_url):
     env = {**os.environ, "MACPU_DATABASE_URL": database_url, "MACPU_DEBUG": "1"}
-    assert run(env, "migrate", "--noinput").returncode == 0
-    setup = run(env, "shell", "-c", SETUP)
+    assert macpu(env, "migrate", "--noinput").returncode == 0
+    setup = macpu(env, "shell", "-c", SETUP)
     assert setup.returncode == 0, setup.stderr
     port = free_port()
     server = subprocess.Popen(  # noqa: S603 - our own command
@@ -158,11 +128,11 @@ def test_a_killed_server_leaves_every_acknowledged_change_with_its_audit_row(dat
         server.wait(timeout=30)
 
     assert len(acknowledged) >= 25, "the server did not acknowledge enough writes before the deadline"
-    check = run({**env, "ACKNOWLEDGED": json.dumps(acknowledged)}, "shell", "-c", CHECK)
+    check = macpu({**env, "ACKNOWLEDGED": json.dumps(acknowledged)}, "shell", "-c", CHECK)
     assert check.returncode == 0, check.stderr
     found = json.loads(check.stdout.strip().splitlines()[-1])
     assert found["contacts"] == sorted(acknowledged)
     assert found["audited"] == sorted(acknowledged)
-    verified = run(env, "audit-verify")
+    verified = macpu(env, "audit-verify")
     assert verified.returncode == 0, verified.stderr
     assert "The audit trail verifies" in verified.stdout
