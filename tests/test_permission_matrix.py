@@ -356,6 +356,12 @@ def access_post(c: Cell) -> int:
     return 302 if c.sees else 404
 
 
+def restriction_page(c: Cell) -> int:
+    """Naming and reviewing on a restricted record: social care only; in these scenarios either the record is not
+    restricted (the related states) or the user is not named on it, so there is nothing to find."""
+    return 403 if c.user.role not in SOCIAL_CARE_PAGES else 404
+
+
 def contact_form(c: Cell) -> int:
     return 200 if may_record_contact(c.user) else 403
 
@@ -475,6 +481,8 @@ ROUTES: dict[str, Route] = {
     "invitation-withdraw": Route(lambda s: {"pk": s.child.pk, "invitation_id": s.invitation.pk}, access_post),
     "child-restrict": Route(child_pk, access_page),
     "restriction-lift": Route(child_pk, access_post),
+    "restriction-name": Route(child_pk, restriction_page),
+    "grant-review": Route(lambda s: {"pk": s.child.pk, "grant_id": 2**31 - 1}, restriction_page),
     "break-glass": Route(lambda s: {}, break_glass),
     # API
     "api:contact-create": Route(lambda s: {}, api_create, api=True),

@@ -12,6 +12,8 @@ urlpatterns = [
     ),
     path("children/<int:pk>/access/restrict/", views.child_restrict, name="child-restrict"),
     path("children/<int:pk>/access/lift/", views.restriction_lift, name="restriction-lift"),
+    path("children/<int:pk>/access/name/", views.restriction_name, name="restriction-name"),
+    path("children/<int:pk>/access/named/<int:grant_id>/review/", views.grant_review, name="grant-review"),
     path("emergency-access/", views.break_glass, name="break-glass"),
     path("privacy/", include("macpu.access.privacy")),
 ]

@@ -17,7 +17,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from macpu.access import services
-from macpu.access.models import AuditSubject, BreakGlassReason, Invitation, Meeting, Restriction, RestrictionKind
+from macpu.access.models import (
+    AuditSubject,
+    BreakGlassReason,
+    Invitation,
+    Meeting,
+    Restriction,
+    RestrictionGrant,
+    RestrictionKind,
+)
 from macpu.access.selectors import UNIT_ROLES, bases_for
 from macpu.agencies import security_keys
 from macpu.agencies.models import Role, User
@@ -79,6 +87,31 @@ class RestrictionForm(forms.Form):
         field = self.fields["named"]
         field.queryset = unit_staff(actor)  # type: ignore[attr-defined]
         field.label_from_instance = StaffChoice.label_from_instance.__get__(field)  # type: ignore[attr-defined]
+
+
+class NameForm(forms.Form):
+    user = StaffChoice(
+        queryset=User.objects.none(),
+        label="Who to name on the record",
+        empty_label="Choose a member of staff",
+        error_messages={"required": "Choose who to name."},
+    )
+    review_by = date_field("Review their access by", hint="No more than 90 days from today. For example, 27 3 2027")
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = unit_staff(actor)  # type: ignore[attr-defined]
+
+
+class GrantReviewForm(forms.Form):
+    keep = radios(
+        "Do they still need to see the record?",
+        [("yes", "Yes, keep their access until a new review date"), ("no", "No, end their access now")],
+        message="Choose whether they still need to see the record.",
+    )
+    review_by = date_field(
+        "Next review", required=False, hint="If you keep their access. No more than 90 days from today."
+    )
 
 
 class LiftForm(forms.Form):
@@ -238,6 +271,55 @@ def child_restrict(request: HttpRequest, pk: int) -> HttpResponse:
         title="Restrict this record",
         submit_text="Restrict the record",
         intro="A restricted record is hidden from search, lists and counts for everyone but the people named on it.",
+    )
+
+
+def restriction_name(request: HttpRequest, pk: int) -> HttpResponse:
+    """A manager named on a restricted record names someone else on it."""
+    _social_care(request)
+    child = _child(request, pk)
+    restriction = get_object_or_404(Restriction, child=child, lifted_at__isnull=True)
+    form = NameForm(request.POST if request.method == "POST" else None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            grant = services.restriction_name(
+                actor=request.user,
+                restriction=restriction,
+                now=timezone.now(),
+                **form.cleaned_data,  # type: ignore[arg-type]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{grant.user.display_name} is named on the record")
+            return redirect("child-access", pk=child.pk)
+    return _form_page(request, form, child, title="Name someone on the restricted record", submit_text="Name them")
+
+
+def grant_review(request: HttpRequest, pk: int, grant_id: int) -> HttpResponse:
+    """A manager named on a restricted record reviews someone else's access: keep it until a new date, or end it."""
+    _social_care(request)
+    child = _child(request, pk)
+    grant = get_object_or_404(RestrictionGrant, pk=grant_id, restriction__child=child, ended_at__isnull=True)
+    form = GrantReviewForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        keep = form.cleaned_data["keep"] == "yes"
+        try:
+            services.restriction_grant_review(
+                actor=request.user,  # type: ignore[arg-type]
+                grant=grant,
+                keep=keep,
+                review_by=form.cleaned_data["review_by"],
+                now=timezone.now(),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            done = "kept" if keep else "ended"
+            messages.success(request, f"{grant.user.display_name}'s access is {done}")
+            return redirect("child-access", pk=child.pk)
+    return _form_page(
+        request, form, child, title=f"Review {grant.user.display_name}'s access", submit_text="Save the review"
     )
 
 

@@ -11,7 +11,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from macpu.access.models import AuditEvent, AuditSubject, BreakGlass, Invitation, Restriction
+from macpu.access.models import AuditEvent, AuditSubject, BreakGlass, Invitation, Restriction, RestrictionGrant
+from macpu.access.services import restriction_impose
 from macpu.agencies.models import AgencyKind, Role
 from macpu.core.codes import ReferralSource
 from macpu.intake.models import Referral
@@ -239,3 +240,31 @@ def test_emergency_access_says_the_same_for_a_child_that_does_not_exist(client, 
 
     assert "There is no child with this ID that you can open this way." in tagless(response.content.decode())
     assert not BreakGlass.objects.exists()
+
+
+def test_a_named_manager_names_the_allocated_worker_and_another_manager_later_ends_their_access(client, case):
+    review = timezone.localdate() + timedelta(days=30)
+    second = UserFactory(role=Role.TEAM_MANAGER, team=case["manager"].team, agency=case["manager"].agency)
+    restriction_impose(
+        actor=case["manager"],
+        child=case["child"],
+        kind="adoption",
+        reason="Placed for adoption",
+        named=[second],
+        review_by=review,
+        now=timezone.now(),
+    )
+    client.force_login(case["manager"])
+    date = {"review_by_day": review.day, "review_by_month": review.month, "review_by_year": review.year}
+
+    client.post(reverse("restriction-name", args=[case["child"].pk]), {"user": case["worker"].pk, **date})
+
+    grant = RestrictionGrant.objects.get(user=case["worker"], ended_at__isnull=True)
+    client.force_login(case["worker"])
+    assert client.get(reverse("child-detail", args=[case["child"].pk])).status_code == 200
+    client.force_login(second)
+    unanswered = client.post(reverse("grant-review", args=[case["child"].pk, grant.pk]), {})
+    assert "Choose whether they still need to see the record." in tagless(unanswered.content.decode())
+    client.post(reverse("grant-review", args=[case["child"].pk, grant.pk]), {"keep": "no"})
+    client.force_login(case["worker"])
+    assert client.get(reverse("child-detail", args=[case["child"].pk])).status_code == 404
