@@ -29,8 +29,9 @@ from django.utils.http import urlencode
 
 from macpu.access import audit, services
 from macpu.access.forms import PrivacyChildForm, PrivacyPeriodForm, PrivacyReviewForm, PrivacyUserForm
-from macpu.access.models import AuditEvent, AuditSubject, BreakGlass, RestrictionGrant
+from macpu.access.models import AuditAction, AuditEvent, AuditSubject, BreakGlass, RestrictionGrant
 from macpu.agencies.models import Role, User
+from macpu.chronology.models import EventKind
 from macpu.core.forms import add_service_errors
 from macpu.people.models import LA_CHILD_ID_PREFIX, Person
 
@@ -74,28 +75,16 @@ WORDS: dict[tuple[str, str], str] = {
     ("export", "privacy-break-glass-csv"): "Exported the break-glass uses to review",
     ("export", "privacy-overdue-csv"): "Exported the overdue restricted-record reviews",
 }
-ACTION_WORDS = {
-    "view": "Viewed",
-    "list": "Listed",
-    "search": "Searched",
-    "export": "Exported",
-    "grant": "Gave access",
-    "revoke": "Ended access",
-    "restrict": "Restriction",
-    "break_glass": "Break-glass",
-    "review": "Reviewed",
-    "audit_view": "Looked at the audit trail",
-}
 
 
 def describe(action: str, what: str) -> str:
     """What an audit row's user did, in plain English; an unknown pair falls back to the raw `what`."""
     if (action, what) in WORDS:
         return WORDS[action, what]
-    if action == "change":
-        return f"Changed the record: {what.replace('_', ' ')}"
-    if action in ACTION_WORDS:
-        return f"{ACTION_WORDS[action]}: {what}"
+    if action == AuditAction.CHANGE and what in EventKind.values:
+        return f"Changed the record: {EventKind(what).label.lower()}"
+    if action in AuditAction.values:
+        return f"{AuditAction(action).label}: {what}"
     return what
 
 

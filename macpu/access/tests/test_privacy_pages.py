@@ -413,6 +413,6 @@ def test_no_page_names_the_child_or_gives_their_date_of_birth(client, officer, t
 
 def test_unknown_pairs_fall_back_to_the_raw_what():
     assert describe("view", "child-detail") == "Viewed the child's record"
-    assert describe("change", "cp_plan_started") == "Changed the record: cp plan started"
-    assert describe("view", "some-new-page") == "Viewed: some-new-page"
+    assert describe("change", "cp_plan_started") == "Changed the record: child protection plan started"
+    assert describe("view", "some-new-page") == "Viewed the record: some-new-page"
     assert describe("odd", "thing") == "thing"
