@@ -13,7 +13,7 @@ the order the server gives it, latest first. `?format=csv` on the same URL downl
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -361,6 +361,32 @@ def _results_context(request: HttpRequest, form: PrivacyPeriodForm, rows: list[A
     }
 
 
+def _results(
+    request: HttpRequest,
+    form: Any,
+    rows: list[Any],
+    *,
+    page: str,
+    what: str,
+    label: str,
+    about: str,
+    filename: str,
+    people: Callable[[list[Any]], Iterable[int]],
+    extra: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The rows as a page or, with ?format=csv, as a download; either way the look is itself audited, with the
+    children `people` finds in what was shown."""
+    now = timezone.now()
+    period = _period_words(form.cleaned_data.get("start"), form.cleaned_data.get("end"))
+    if request.GET.get("format") == "csv":
+        reason = f"{about} {period} downloaded ({len(rows)} rows)"
+        _audit(request, action="export", what=f"{what}-csv", reason=reason, people=people(rows), now=now)
+        return csv_response(filename, AUDIT_HEADER, _audit_csv_rows(rows))
+    reason = f"{about} {period} viewed"
+    _audit(request, action="audit_view", what=what, reason=reason, people=people(rows[:PAGE_ROWS]), now=now)
+    return render(request, page, {**_results_context(request, form, rows, label), **(extra or {})})
+
+
 def child(request: HttpRequest) -> HttpResponse:
     """A child's access history: every audit row about them in the period."""
     _officer(request)
@@ -374,28 +400,17 @@ def child(request: HttpRequest) -> HttpResponse:
         form.add_error("child", f"There is no child with the ID {child_id(person_id)}.")
         return render(request, "access/privacy_child.html", {"form": form, "searched": False})
     rows = child_history(person_id, start, end)
-    now = timezone.now()
-    period = _period_words(start, end)
-    if request.GET.get("format") == "csv":
-        _audit(
-            request,
-            action="export",
-            what="privacy-child-csv",
-            reason=f"Access history of {child_id(person_id)} {period} downloaded ({len(rows)} rows)",
-            people=[person_id],
-            now=now,
-        )
-        return csv_response(f"access-history-{child_id(person_id)}.csv", AUDIT_HEADER, _audit_csv_rows(rows))
-    _audit(
+    return _results(
         request,
-        action="audit_view",
+        form,
+        rows,
+        page="access/privacy_child.html",
         what="privacy-child",
-        reason=f"Access history of {child_id(person_id)} {period} viewed",
-        people=[person_id],
-        now=now,
+        label=child_id(person_id),
+        about=f"Access history of {child_id(person_id)}",
+        filename=f"access-history-{child_id(person_id)}.csv",
+        people=lambda shown: [person_id],
     )
-    context = _results_context(request, form, rows, child_id(person_id))
-    return render(request, "access/privacy_child.html", context)
 
 
 def user(request: HttpRequest) -> HttpResponse:
@@ -413,29 +428,18 @@ def user(request: HttpRequest) -> HttpResponse:
         form.add_error("username", f"There is no member of staff with the username {username}.")
         return render(request, "access/privacy_user.html", {"form": form, "searched": False})
     rows = user_activity(_events_of(username, account, start, end))
-    now = timezone.now()
-    period = _period_words(start, end)
-    if request.GET.get("format") == "csv":
-        _audit(
-            request,
-            action="export",
-            what="privacy-user-csv",
-            reason=f"Activity of {username} {period} downloaded ({len(rows)} rows)",
-            people=_person_ids(rows),
-            now=now,
-        )
-        return csv_response(f"activity-{username}.csv", AUDIT_HEADER, _audit_csv_rows(rows))
-    _audit(
+    return _results(
         request,
-        action="audit_view",
+        form,
+        rows,
+        page="access/privacy_user.html",
         what="privacy-user",
-        reason=f"Activity of {username} {period} viewed",
-        people=_person_ids(rows[:PAGE_ROWS]),
-        now=now,
+        label=username,
+        about=f"Activity of {username}",
+        filename=f"activity-{username}.csv",
+        people=_person_ids,
+        extra={"account": account},
     )
-    context = _results_context(request, form, rows, username)
-    context["account"] = account
-    return render(request, "access/privacy_user.html", context)
 
 
 def break_glass(request: HttpRequest, pk: int) -> HttpResponse:
