@@ -17,19 +17,9 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, 
 from django.db.models.functions import Now
 
 from macpu.access.models import BreakGlass, Invitation, Restriction, RestrictionGrant
-from macpu.agencies.models import AgencyKind, Role, User
+from macpu.agencies.models import UNIT_ROLES, AgencyKind, Role, User
 from macpu.people.models import Person
 
-UNIT_ROLES = frozenset(
-    {
-        Role.SOCIAL_WORKER,
-        Role.TEAM_MANAGER,
-        Role.CONFERENCE_CHAIR,
-        Role.POLICE_OFFICER,
-        Role.HEALTH_PRACTITIONER,
-        Role.EDUCATION_LEAD,
-    }
-)
 # Roles that may read a child's record at all, given a relationship.
 RECORD_ROLES = UNIT_ROLES | {Role.PERFORMANCE_ANALYST}
 

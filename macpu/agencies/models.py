@@ -64,6 +64,19 @@ class Role(models.TextChoices):
     PRIVACY_OFFICER = "privacy_officer", "Privacy officer"
 
 
+# The unit's own staff, who work cases (with a relationship to the child, macpu.access.selectors).
+UNIT_ROLES = frozenset(
+    {
+        Role.SOCIAL_WORKER,
+        Role.TEAM_MANAGER,
+        Role.CONFERENCE_CHAIR,
+        Role.POLICE_OFFICER,
+        Role.HEALTH_PRACTITIONER,
+        Role.EDUCATION_LEAD,
+    }
+)
+
+
 class User(AbstractUser):
     """A member of staff. Agency, team and role are set by an administrator, never by the user."""
 

@@ -11,14 +11,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Min, Q
 
-from macpu.agencies.models import Agency, Role, Team, User
+from macpu.agencies.models import UNIT_ROLES, Agency, Role, Team, User
 from macpu.chronology.models import EventKind
 from macpu.chronology.services import event_record
 from macpu.core.codes import Disability, ReasonForClosure, ReferralSource, Sex
 from macpu.core.services import Rules, check_role, locked, today_of
 from macpu.intake.models import Contact, ContactOutcome, Referral, ReferralDecision, Urgency
 from macpu.people.models import Household, Person, PersonDisability
-from macpu.people.selectors import CASE_ROLES
 from macpu.people.services import PersonDetails, check_person, household_record
 
 
@@ -28,7 +27,7 @@ def _check_source(rules: Rules, source: str, field: str = "referral_source") -> 
 
 def may_record_contact(user: User) -> bool:
     """Unit staff in a team record contacts: every unit case role (police notifications are contacts)."""
-    return user.is_active and user.role in CASE_ROLES and user.team_id is not None
+    return user.is_active and user.role in UNIT_ROLES and user.team_id is not None
 
 
 @transaction.atomic

@@ -6,28 +6,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
 from macpu.access import audit
-from macpu.agencies.models import Role, User
+from macpu.access.selectors import visible_people  # the one scope filter (design rule 2)
+from macpu.agencies.models import User
 from macpu.people.models import LA_CHILD_ID_PREFIX, Person
-
-CASE_ROLES = {
-    Role.SOCIAL_WORKER,
-    Role.TEAM_MANAGER,
-    Role.CONFERENCE_CHAIR,
-    Role.POLICE_OFFICER,
-    Role.HEALTH_PRACTITIONER,
-    Role.EDUCATION_LEAD,
-}
-
-
-def visible_people(user: User) -> QuerySet[Person]:
-    """The one scope filter for case data, `access.selectors.visible_people`: out of scope reads as absent."""
-    from macpu.access.selectors import visible_people as scope  # access sits above people: it reads their cases
-
-    return scope(user)
-
 
 MONTHS = {
     name: number

@@ -6,11 +6,10 @@ import base64
 
 import pytest
 
-from macpu.agencies.models import Role
+from macpu.agencies.models import UNIT_ROLES, Role
 from macpu.api.tests.conftest import contact_body, signed_in
 from macpu.intake.models import Contact, Referral
 from macpu.people.models import Person
-from macpu.people.selectors import CASE_ROLES
 from tests.factories import PersonFactory, UserFactory
 
 NOT_SIGNED_IN = {"detail": "Authentication credentials were not provided."}
@@ -73,7 +72,7 @@ def test_wrong_basic_credentials_are_refused_without_data(anonymous, social_work
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role", sorted(CASE_ROLES))
+@pytest.mark.parametrize("role", sorted(UNIT_ROLES))
 def test_every_unit_case_role_sees_the_child_and_the_contact(team, contact, role):
     client = signed_in(UserFactory(role=role, team=team, agency=team.agency))
     child = contact.children.get(given_name="Ava")
