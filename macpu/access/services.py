@@ -20,10 +20,8 @@ from macpu.access.models import (
 )
 from macpu.access.selectors import UNIT_ROLES, bases_for, visible_people
 from macpu.agencies.models import Role, User
-from macpu.core.services import Rules, locked, today_of
+from macpu.core.services import SOCIAL_CARE, Rules, locked, today_of
 from macpu.people.models import Person
-
-MANAGERS = frozenset({Role.SOCIAL_WORKER, Role.TEAM_MANAGER})
 
 
 def _sees(user: User, child: Person) -> bool:
@@ -47,7 +45,7 @@ def invitation_create(
     today = today_of(now)
     latest = today + timedelta(days=settings.ACCESS_INVITATION_MAX_DAYS)
     rules.check(
-        actor.role in MANAGERS and _sees(actor, child),
+        actor.role in SOCIAL_CARE and _sees(actor, child),
         "__all__",
         "Only the child's social worker or their manager can invite people.",
     )
@@ -77,7 +75,7 @@ def invitation_withdraw(*, actor: User, invitation: Invitation, now: datetime) -
     invitation = locked(invitation)
     rules = Rules()
     rules.check(
-        actor.role in MANAGERS and _sees(actor, invitation.child),
+        actor.role in SOCIAL_CARE and _sees(actor, invitation.child),
         "__all__",
         "Only the child's social worker or their manager can withdraw an invitation.",
     )

@@ -30,6 +30,7 @@ from macpu.access.selectors import UNIT_ROLES, bases_for
 from macpu.agencies import security_keys
 from macpu.agencies.models import Role, User
 from macpu.core.forms import add_service_errors
+from macpu.core.services import SOCIAL_CARE
 from macpu.intake.forms import date_field, radios
 from macpu.people.models import LA_CHILD_ID_PREFIX, Person
 from macpu.people.selectors import person_get
@@ -154,7 +155,7 @@ def _child(request: HttpRequest, pk: int) -> Person:
 
 
 def _social_care(request: HttpRequest) -> None:
-    if request.user.role not in (Role.SOCIAL_WORKER, Role.TEAM_MANAGER):  # type: ignore[union-attr]
+    if request.user.role not in SOCIAL_CARE:  # type: ignore[union-attr]
         raise PermissionDenied
 
 

@@ -15,9 +15,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from macpu.agencies.models import Role, User
+from macpu.agencies.models import User
 from macpu.agencies.selectors import conference_chairs
-from macpu.core.services import may_record
+from macpu.core.services import SOCIAL_CARE, may_record
 from macpu.intake.forms import rows_rename
 from macpu.intake.models import Referral
 from macpu.intake.views import ChildFormView
@@ -202,7 +202,7 @@ def _record_links(child: Person, user: User) -> list[tuple[str, str]]:
         for label, name, step, offered in links
         if offered and may_record(user, step)
     ]
-    if user.role in (Role.SOCIAL_WORKER, Role.TEAM_MANAGER):
+    if user.role in SOCIAL_CARE:
         found.append(("Who can see this record, and its access history", reverse("child-access", args=[child.pk])))
     return found
 
