@@ -131,6 +131,14 @@ class ChildSerializer(serializers.Serializer):
     ethnicity_label = LabelField(source="get_ethnicity_display")
 
 
+class ChildSearchQuerySerializer(serializers.Serializer):
+    q = Text(
+        max_length=200,
+        allow_blank=True,
+        help_text="Name, date of birth (31/12/2019), identifier (MAC0000123), NHS number or UPN.",
+    )
+
+
 class ChildSearchSerializer(serializers.Serializer):
     results = ChildSerializer(many=True)
 

@@ -13,7 +13,7 @@ urlpatterns = [
     path("contacts/<int:pk>/decision/", views.ContactDecision.as_view(), name="contact-decision"),
     path("referrals/", views.ReferralCreate.as_view(), name="referral-create"),
     path("referrals/<int:pk>/decision/", views.ReferralDecision.as_view(), name="referral-decision"),
-    path("children/", views.ChildSearch.as_view(), name="child-search"),
+    path("children/search/", views.ChildSearch.as_view(), name="child-search"),
     path("children/<int:pk>/", views.ChildDetail.as_view(), name="child-detail"),
     re_path(r"", views.NoSuchAddress.as_view(), name="no-such-address"),
 ]

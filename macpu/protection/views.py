@@ -62,7 +62,9 @@ def team_work(request: HttpRequest) -> HttpResponse:
 
 
 def child_search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
+    """Find a child. The search is sent by POST, so names and dates of birth stay out of addresses, browser
+    history and server logs; a GET shows the empty form."""
+    query = request.POST.get("q", "").strip() if request.method == "POST" else ""
     not_a_date = ""
     try:
         found = person_search_results(user=request.user, query=query, limit=SEARCH_LIMIT)  # type: ignore[arg-type]
@@ -259,6 +261,9 @@ class StrategyCreateView(ChildFormView):
 
     rows: dict[str, list[int]]
 
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {"actor": self.request.user}
+
     def service_kwargs(self, form: f.StrategyDiscussionForm) -> dict[str, Any]:
         self.rows = form.rows()
         return form.service_kwargs()
@@ -310,7 +315,7 @@ class ConferenceView(ChildFormView):
     submit_text = "Save conference"
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {"chairs": conference_chairs(), "current_user": self.request.user}
+        return {"chairs": conference_chairs(), "actor": self.request.user}
 
     kinds: list[str]
 
@@ -351,6 +356,9 @@ class CoreGroupCreateView(ChildFormView):
     subject_arg = "plan"
     title = "Record a core group meeting"
     success_message = "Core group meeting recorded"
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {"actor": self.request.user}
 
 
 class VisitCreateView(ChildFormView):

@@ -59,7 +59,7 @@ def test_opening_a_childs_page_writes_one_audit_row_naming_the_relationship(clie
 def test_a_search_writes_one_row_with_every_child_it_showed(client, case):
     client.force_login(case["worker"])
 
-    client.get(reverse("child-search"), {"q": NAME})
+    client.post(reverse("child-search"), {"q": NAME})
 
     row = AuditEvent.objects.get(action="search")
     assert [s.person_id for s in row.subjects.all()] == [case["child"].pk]
@@ -116,7 +116,7 @@ def test_the_social_worker_invites_a_police_officer_who_then_finds_the_child(cli
     assert f"can see this record until {last_day:%-d %B %Y}" in tagless(response.content.decode())
     assert Invitation.objects.get().user == case["officer"]
     client.force_login(case["officer"])
-    found = client.get(reverse("child-search"), {"q": NAME})
+    found = client.post(reverse("child-search"), {"q": NAME})
     assert "1 child found" in tagless(found.content.decode())
     history = AuditSubject.objects.filter(person_id=case["child"].pk, basis="Invited to a meeting about the child")
     assert history.exists()
@@ -162,7 +162,7 @@ def test_a_manager_restricts_the_record_and_the_allocated_worker_loses_it_and_it
     assert "This record is restricted" in tagless(access.content.decode())
     client.force_login(case["worker"])
     assert client.get(reverse("child-detail", args=[case["child"].pk])).status_code == 404
-    assert "No children match" in tagless(client.get(reverse("child-search"), {"q": NAME}).content.decode())
+    assert "No children match" in tagless(client.post(reverse("child-search"), {"q": NAME}).content.decode())
     assert NAME not in client.get(reverse("my-work")).content.decode()
 
 

@@ -142,7 +142,7 @@ def test_the_right_password_alone_signs_nobody_in(client, sam):
     assert SESSION_KEY not in client.session
     page = client.get(reverse("my-work"))
     assert page.status_code == 302 and page["Location"].startswith(reverse("login"))
-    assert client.get("/api/v1/children/").status_code in (401, 403)
+    assert client.post("/api/v1/children/search/", {"q": "Ava"}).status_code in (401, 403)
     code_page = client.get(reverse("sign-in-code")).content.decode()
     assert "Enter the 6-digit code from your authenticator app" in code_page
     assert 'autocomplete="one-time-code"' in code_page
@@ -490,7 +490,7 @@ def test_a_childs_page_is_never_stored(client, sam, child_id):
 def test_case_data_from_the_api_is_never_stored(client, sam):
     client.force_login(sam)
 
-    assert "no-store" in client.get("/api/v1/children/")["Cache-Control"]
+    assert "no-store" in client.post("/api/v1/children/search/", {"q": "Ava"}, "application/json")["Cache-Control"]
 
 
 # --- the demo ---------------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""GET /api/v1/children/?q= and GET /api/v1/children/{id}/: the child's case, its stage and its clocks."""
+"""POST /api/v1/children/search/ and GET /api/v1/children/{id}/: the child's case, its stage and its clocks."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from macpu.protection.services import (
     visit_record,
 )
 from tests.factories import aware
+
+SEARCH = "/api/v1/children/search/"
 
 
 @pytest.mark.django_db
@@ -335,9 +337,9 @@ def test_the_current_referral_comes_first_then_earlier_ones(
 def test_children_are_found_by_name_or_identifier(sw_api, contact):
     ava = contact.children.get(given_name="Ava")
 
-    by_name = sw_api.get("/api/v1/children/", {"q": "ava sample"})
-    by_identifier = sw_api.get("/api/v1/children/", {"q": ava.la_child_id})
-    by_family = sw_api.get("/api/v1/children/", {"q": "Sample"})
+    by_name = sw_api.post(SEARCH, {"q": "ava sample"}, format="json")
+    by_identifier = sw_api.post(SEARCH, {"q": ava.la_child_id}, format="json")
+    by_family = sw_api.post(SEARCH, {"q": "Sample"}, format="json")
 
     assert by_name.json() == {
         "results": [
@@ -362,5 +364,19 @@ def test_children_are_found_by_name_or_identifier(sw_api, contact):
 
 @pytest.mark.django_db
 def test_an_empty_search_finds_nobody(sw_api, contact):
-    assert sw_api.get("/api/v1/children/").json() == {"results": []}
-    assert sw_api.get("/api/v1/children/", {"q": "  "}).json() == {"results": []}
+    assert sw_api.post(SEARCH, {"q": ""}, format="json").json() == {"results": []}
+    assert sw_api.post(SEARCH, {"q": "  "}, format="json").json() == {"results": []}
+
+
+@pytest.mark.django_db
+def test_a_search_is_sent_in_the_body_never_in_the_address(sw_api, contact):
+    in_the_address = sw_api.get(SEARCH, {"q": "Sample"})
+    without_a_query = sw_api.post(SEARCH, {}, format="json")
+    not_text = sw_api.post(SEARCH, {"q": 2019}, format="json")
+
+    assert in_the_address.status_code == 405 and b"Sample" not in in_the_address.content
+    assert (without_a_query.status_code, without_a_query.json()) == (
+        400,
+        {"errors": {"q": ["This field is required."]}},
+    )
+    assert not_text.json() == {"errors": {"q": ["Enter text here, in quotes: this field takes a string."]}}

@@ -15,7 +15,7 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/contacts/{id}/decision/", "post"): "contact_decide",
     ("/api/v1/referrals/", "post"): "referral_create",
     ("/api/v1/referrals/{id}/decision/", "post"): "referral_decide",
-    ("/api/v1/children/", "get"): "child_search",
+    ("/api/v1/children/search/", "post"): "child_search",
     ("/api/v1/children/{id}/", "get"): "child_case",
 }
 

@@ -120,8 +120,8 @@ def test_a_social_worker_with_nothing_allocated_is_told_nothing_is_due(client, s
 def test_child_search_finds_by_name_and_says_when_nothing_matches(client, referral, social_worker):
     client.force_login(social_worker)
 
-    found = client.get(reverse("child-search"), {"q": "lovelace"}).content.decode()
-    missing = client.get(reverse("child-search"), {"q": "nobody"}).content.decode()
+    found = client.post(reverse("child-search"), {"q": "lovelace"}).content.decode()
+    missing = client.post(reverse("child-search"), {"q": "nobody"}).content.decode()
 
     assert "Ada Lovelace" in found and "4 May 2018" in found and referral.child.la_child_id in found
     assert "Referral awaiting decision" in found
