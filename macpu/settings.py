@@ -174,8 +174,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "macpu.api.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -208,3 +208,5 @@ CIN_VALIDATE = os.environ.get("MACPU_CIN_VALIDATE", "")
 ACCESS_INVITATION_MAX_DAYS = 90
 BREAK_GLASS_MINUTES = 60
 RESTRICTION_REVIEW_MAX_DAYS = 90
+# The longest an API key for a partner system may last (macpu api-key issue --days).
+API_KEY_MAX_DAYS = 365

@@ -173,3 +173,27 @@ class SecurityKey(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ApiKey(models.Model):
+    """A partner system's key to the API, issued by an administrator for one account (docs/adr/0008-api-keys.md).
+
+    The system acts as that account: the same scope filter, the same audit trail. Only the key's SHA-256 digest is
+    kept; the key itself is shown once, when it is issued (macpu.agencies.api_keys).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_keys")
+    name = models.CharField(max_length=100, help_text="The system that holds it, like 'Police records system'.")
+    prefix = models.CharField(max_length=12, unique=True, help_text="The key's first characters, to tell keys apart.")
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the key, hex.")
+    issued_by = models.CharField(max_length=150, help_text="Who issued it (a username, or 'command line').")
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["issued_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

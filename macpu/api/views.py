@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import exceptions, serializers
 from rest_framework.parsers import JSONParser
@@ -41,7 +41,10 @@ from macpu.protection.selectors import child_case
 NON_FIELD = "non_field_errors"
 
 NOT_FOUND = OpenApiResponse(s.DetailSerializer, description="Not found, or not visible to you: the two look alike.")
-FORBIDDEN = OpenApiResponse(s.DetailSerializer, description="Not signed in, or not allowed.")
+NOT_SIGNED_IN = OpenApiResponse(
+    s.DetailSerializer, description="No API key or session, or an API key that is unknown, revoked or expired."
+)
+FORBIDDEN = OpenApiResponse(s.DetailSerializer, description="Not allowed (or, in a browser, not signed in).")
 INVALID = OpenApiResponse(s.ErrorsSerializer, description="The request broke a rule; each message names its field.")
 
 
@@ -160,7 +163,7 @@ class ContactCreate(ApiView):
         description="Records the household (its children, its adults and how each adult is related to the "
         "children) and the contact about the children, together or not at all. The contact belongs to your team.",
         request=s.ContactCreateSerializer,
-        responses={201: s.ContactSerializer, 400: INVALID, 403: FORBIDDEN},
+        responses={201: s.ContactSerializer, 400: INVALID, 401: NOT_SIGNED_IN, 403: FORBIDDEN},
     )
     def post(self, request: Request) -> Response:
         team = self.recording_team()
@@ -193,7 +196,7 @@ class ContactDetail(ApiView):
     @extend_schema(
         operation_id="contact_get",
         summary="A contact",
-        responses={200: s.ContactSerializer, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses={200: s.ContactSerializer, 401: NOT_SIGNED_IN, 403: FORBIDDEN, 404: NOT_FOUND},
     )
     def get(self, request: Request, pk: int) -> Response:
         return Response(s.ContactSerializer(_found(contact_get(user=self.actor, contact_id=pk))).data)
@@ -205,7 +208,7 @@ class ContactDecision(ApiView):
         summary="Decide what happens after a contact",
         description="A decision to refer opens a referral for each child; their ids are in `referral_ids`.",
         request=s.ContactDecisionSerializer,
-        responses={200: s.ContactSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses={200: s.ContactSerializer, 400: INVALID, 401: NOT_SIGNED_IN, 403: FORBIDDEN, 404: NOT_FOUND},
     )
     def post(self, request: Request, pk: int) -> Response:
         contact = _found(contact_get(user=self.actor, contact_id=pk))
@@ -229,7 +232,7 @@ class ReferralCreate(ApiView):
         summary="Record a referral received directly",
         description="For a child already known to the unit. The referral belongs to your team.",
         request=s.ReferralCreateSerializer,
-        responses={201: s.ReferralSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses={201: s.ReferralSerializer, 400: INVALID, 401: NOT_SIGNED_IN, 403: FORBIDDEN, 404: NOT_FOUND},
     )
     def post(self, request: Request) -> Response:
         team = self.recording_team()
@@ -254,7 +257,7 @@ class ReferralDecision(ApiView):
         summary="A manager's decision on a referral",
         description="No further action closes the episode on the decision date.",
         request=s.ReferralDecisionSerializer,
-        responses={200: s.ReferralSerializer, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses={200: s.ReferralSerializer, 400: INVALID, 401: NOT_SIGNED_IN, 403: FORBIDDEN, 404: NOT_FOUND},
     )
     def post(self, request: Request, pk: int) -> Response:
         referral = _found(referral_get(user=self.actor, referral_id=pk))
@@ -274,17 +277,13 @@ class ChildSearch(ApiView):
     @extend_schema(
         operation_id="child_search",
         summary="Find children",
-        parameters=[
-            OpenApiParameter(
-                "q",
-                str,
-                description="Name, date of birth (31/12/2019), identifier (MAC0000123), NHS number or UPN.",
-            )
-        ],
-        responses={200: s.ChildSearchSerializer, 403: FORBIDDEN},
+        description="The search is sent in the body, never in the address, so names and dates of birth stay out "
+        "of server and proxy logs.",
+        request=s.ChildSearchQuerySerializer,
+        responses={200: s.ChildSearchSerializer, 400: INVALID, 401: NOT_SIGNED_IN, 403: FORBIDDEN},
     )
-    def get(self, request: Request) -> Response:
-        people = person_search(user=self.actor, query=request.query_params.get("q", ""))
+    def post(self, request: Request) -> Response:
+        people = person_search(user=self.actor, query=self.parse(s.ChildSearchQuerySerializer)["q"])
         return Response(s.ChildSearchSerializer({"results": people}).data)
 
 
@@ -292,7 +291,7 @@ class ChildDetail(ApiView):
     @extend_schema(
         operation_id="child_case",
         summary="A child's case: where they are on the pathway, their clocks, every referral",
-        responses={200: s.ChildCaseSerializer, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses={200: s.ChildCaseSerializer, 401: NOT_SIGNED_IN, 403: FORBIDDEN, 404: NOT_FOUND},
     )
     def get(self, request: Request, pk: int) -> Response:
         case = _found(child_case(user=self.actor, child_id=pk, today=timezone.localdate(timezone.now())))

@@ -3,7 +3,6 @@ the audit trail still verifies. A real server process (`macpu runserver`) on a d
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import signal
@@ -17,14 +16,15 @@ import pytest
 
 from tests.server import MACPU, free_port, macpu, own_database
 
-PASSWORD = "crash test password 2026"
-SETUP = f"""
+SETUP = """
+from django.utils import timezone
+from macpu.agencies import api_keys
 from macpu.agencies.models import Agency, Role, Team, User
 agency = Agency.objects.create(name="Demo social care", kind="social_care")
 team = Team.objects.create(agency=agency, name="Front door", front_door=True)
-user = User(username="burst", role=Role.SOCIAL_WORKER, agency=agency, team=team)
-user.set_password({PASSWORD!r})
-user.save()
+user = User.objects.create(username="burst", role=Role.SOCIAL_WORKER, agency=agency, team=team)
+admin = User.objects.create(username="admin", role=Role.ADMINISTRATOR, agency=agency)
+print(api_keys.issue(user=user, name="Burst", days=1, by=admin, now=timezone.now())[1])
 """
 CHECK = """
 import json, os
@@ -83,7 +83,7 @@ def test_a_killed_server_leaves_every_acknowledged_change_with_its_audit_row(dat
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}/api/v1/contacts/"
-    token = base64.b64encode(f"burst:{PASSWORD}".encode()).decode()
+    key = setup.stdout.split()[-1]
     acknowledged: list[int] = []
     lock, stop = threading.Lock(), threading.Event()
 
@@ -92,7 +92,7 @@ def test_a_killed_server_leaves_every_acknowledged_change_with_its_audit_row(dat
             url,
             data=body(n),
             method="POST",
-            headers={"Content-Type": "application/json", "Authorization": f"Basic {token}"},
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"},
         )
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
             return int(json.loads(response.read())["id"]) if response.status == 201 else None
