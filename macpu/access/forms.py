@@ -1,4 +1,5 @@
-"""The privacy officer's forms: which child or member of staff, over which period, and a break-glass review."""
+"""Choosing members of staff; access for those who took part in a meeting; and the privacy officer's forms (which
+child or member of staff, over which period, and a break-glass review)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,45 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.conf import settings
 
+from macpu.access.selectors import unit_staff
+from macpu.agencies.models import User
 from macpu.intake.forms import date_field
 from macpu.people.models import LA_CHILD_ID_PREFIX
 
 CHILD_ID = re.compile(rf"^(?:{LA_CHILD_ID_PREFIX})?\s*(\d{{1,12}})$", re.IGNORECASE)
 EXAMPLE_ID = f"{LA_CHILD_ID_PREFIX}0000123"
+
+
+def staff_label(user: User) -> str:
+    return f"{user.display_name}, {user.get_role_display()}" + (f", {user.agency}" if user.agency_id else "")
+
+
+class StaffChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return staff_label(obj)
+
+
+class StaffChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return staff_label(obj)
+
+
+class MeetingAccessForm(forms.Form):
+    """A meeting's form (strategy discussion, conference, core group) that also asks which of the unit's staff
+    took part and need the child's record afterwards (access.services.meeting_access_give)."""
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["access_for"] = StaffChoices(
+            queryset=unit_staff(actor),
+            label="Unit staff who took part and need to see the child's record",
+            help_text=f"Each person you tick sees this child's record for {settings.ACCESS_INVITATION_MAX_DAYS} "
+            "days, and the record's access history shows it. Leave them unticked if they can see it already.",
+            widget=forms.CheckboxSelectMultiple,
+            required=False,
+        )
 
 
 class PrivacyPeriodForm(forms.Form):

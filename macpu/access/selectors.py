@@ -119,3 +119,13 @@ def bases_for(user: User, children: Iterable[int]) -> dict[int, str]:
             words.insert(0, "Named on the restricted record")
         found[row["pk"]] = "; ".join(words) or "No current relationship"
     return found
+
+
+def unit_staff(excluding: User) -> QuerySet[User]:
+    """The unit's active staff but `excluding`, by name: those who may be invited to see a child's record."""
+    return (
+        User.objects.filter(is_active=True, role__in=UNIT_ROLES)
+        .exclude(pk=excluding.pk)
+        .select_related("agency")
+        .order_by("last_name", "first_name")
+    )

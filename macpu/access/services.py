@@ -3,6 +3,7 @@ and appends its audit row in one transaction (design rule 1); none lets a user g
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -68,6 +69,35 @@ def invitation_create(
     reason = f"{user} invited to the {Meeting(meeting).label.lower()} until {ends_on:%-d %B %Y}"
     _log(actor, "grant", "invitation", reason, child, now, invitation)
     return invitation
+
+
+@transaction.atomic
+def meeting_access_give(*, actor: User, child: Person, users: Iterable[User], meeting: str, now: datetime) -> None:
+    """Staff who took part in a meeting about the child, named by whoever records it, see the child's record for
+    the longest an invitation lasts (ACCESS_INVITATION_MAX_DAYS). The meeting's own service has checked the
+    recorder's role; here each person must be unit staff, and someone other than the recorder."""
+    users = list(dict.fromkeys(users))
+    rules = Rules()
+    for user in users:
+        rules.check(user.pk != actor.pk, "access_for", "You see the record already: leave yourself unticked.")
+        rules.check(
+            user.is_active and user.role in UNIT_ROLES,
+            "access_for",
+            f"{user.display_name} is not one of the unit's staff: only unit staff can be given the record.",
+        )
+    rules.raise_if_broken()
+    ends_on = today_of(now) + timedelta(days=settings.ACCESS_INVITATION_MAX_DAYS)
+    for user in users:
+        invitation = Invitation.objects.create(
+            child=child,
+            user=user,
+            meeting=meeting,
+            starts_at=now,
+            ends_at=datetime.combine(ends_on + timedelta(days=1), datetime.min.time(), tzinfo=now.tzinfo),
+            invited_by=actor,
+        )
+        reason = f"{user} took part in the {Meeting(meeting).label.lower()}: access until {ends_on:%-d %B %Y}"
+        _log(actor, "grant", "invitation", reason, child, now, invitation)
 
 
 @transaction.atomic

@@ -9,7 +9,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from macpu.access import services
+from macpu.access.forms import StaffChoice, StaffChoices
 from macpu.access.models import (
     AuditSubject,
     BreakGlassReason,
@@ -26,7 +26,7 @@ from macpu.access.models import (
     RestrictionGrant,
     RestrictionKind,
 )
-from macpu.access.selectors import UNIT_ROLES, bases_for
+from macpu.access.selectors import UNIT_ROLES, bases_for, unit_staff
 from macpu.agencies import security_keys
 from macpu.agencies.models import Role, User
 from macpu.core.forms import add_service_errors
@@ -36,20 +36,6 @@ from macpu.people.models import LA_CHILD_ID_PREFIX, Person
 from macpu.people.selectors import person_get
 
 HISTORY_ROWS = 200
-
-
-class StaffChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:
-        return f"{obj.display_name}, {obj.get_role_display()}" + (f", {obj.agency}" if obj.agency_id else "")
-
-
-def unit_staff(excluding: User) -> QuerySet[User]:
-    return (
-        User.objects.filter(is_active=True, role__in=UNIT_ROLES)
-        .exclude(pk=excluding.pk)
-        .select_related("agency")
-        .order_by("last_name", "first_name")
-    )
 
 
 class InvitationForm(forms.Form):
@@ -74,7 +60,7 @@ class RestrictionForm(forms.Form):
     reason = forms.CharField(
         label="Details", widget=forms.Textarea, error_messages={"required": "Say why the record is restricted."}
     )
-    named = forms.ModelMultipleChoiceField(
+    named = StaffChoices(
         queryset=User.objects.none(),
         label="Who else may see the record",
         help_text="You are named automatically. Everyone else, including the allocated worker, must be named here.",
@@ -85,9 +71,7 @@ class RestrictionForm(forms.Form):
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["named"]
-        field.queryset = unit_staff(actor)  # type: ignore[attr-defined]
-        field.label_from_instance = StaffChoice.label_from_instance.__get__(field)  # type: ignore[attr-defined]
+        self.fields["named"].queryset = unit_staff(actor)  # type: ignore[attr-defined]
 
 
 class NameForm(forms.Form):

@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 
+from macpu.access.forms import MeetingAccessForm
 from macpu.agencies.models import User
 from macpu.core.codes import CategoryOfAbuse
 from macpu.intake.forms import date_field, radios, select, text, yes_no
@@ -51,7 +52,7 @@ class Row:
         self.legend, self.fields = legend, fields
 
 
-class StrategyDiscussionForm(forms.Form):
+class StrategyDiscussionForm(MeetingAccessForm):
     held_on = date_field("Date of the discussion")
     decision = radios("Decision", StrategyDecision.choices, message="Choose the decision of the discussion.")
     immediate_protection = radios(
@@ -129,6 +130,7 @@ class StrategyDiscussionForm(forms.Form):
             "decision": data["decision"],
             "immediate_protection": data["immediate_protection"],
             "reasons": data["reasons"],
+            "access_for": list(data.get("access_for") or ()),
             "participants": [
                 Participant(
                     name=value("participant", i, "name"),
@@ -159,7 +161,7 @@ class S47OutcomeForm(forms.Form):
     completed_on = date_field("Date of the outcome")
 
 
-class ConferenceForm(forms.Form):
+class ConferenceForm(MeetingAccessForm):
     """An initial or review conference: who was invited and came, the family, the child's views, the decision."""
 
     held_on = date_field("Date of the conference")
@@ -171,13 +173,13 @@ class ConferenceForm(forms.Form):
     plan_field = "summary"
     plan_label = "Summary"
 
-    def __init__(self, *args: Any, chairs: Sequence[User], current_user: User, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, chairs: Sequence[User], actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, actor=actor, **kwargs)
         self.chairs = {str(u.pk): u for u in chairs}
         chair = self.fields["chair"]
         chair.choices = [("", "Choose the chair"), *((pk, u.display_name) for pk, u in self.chairs.items())]  # type: ignore[attr-defined]
-        if str(current_user.pk) in self.chairs:
-            chair.initial = str(current_user.pk)
+        if str(actor.pk) in self.chairs:
+            chair.initial = str(actor.pk)
         for kind in ATTENDANCE_AGENCIES:
             self.fields[f"attendance_{kind}_name"] = text("Name", hint="Leave empty if nobody was invited")
             self.fields[f"attendance_{kind}_status"] = forms.MultipleChoiceField(
@@ -248,6 +250,7 @@ class ConferenceForm(forms.Form):
             "category": data["category"],
             self.plan_field: data[self.plan_field],
             "attendance": attendance,
+            "access_for": list(data.get("access_for") or ()),
         }
 
 
@@ -263,7 +266,7 @@ class ReviewConferenceForm(ConferenceForm):
     plan_label = "Summary of the review"
 
 
-class CoreGroupForm(forms.Form):
+class CoreGroupForm(MeetingAccessForm):
     held_on = date_field("Date of the meeting")
     notes = text("Notes", long=True)
 

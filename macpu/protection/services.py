@@ -9,6 +9,8 @@ from datetime import date, datetime
 from django.db import transaction
 from django.db.models import Max
 
+from macpu.access.models import Meeting
+from macpu.access.services import meeting_access_give
 from macpu.agencies.models import Agency, Role, User
 from macpu.chronology.models import EventKind
 from macpu.chronology.services import event_record
@@ -86,6 +88,7 @@ def strategy_discussion_record(
     immediate_protection: str = ImmediateProtection.NONE,
     reasons: str = "",
     actions: Sequence[Action] = (),
+    access_for: Sequence[User] = (),
 ) -> StrategyDiscussion:
     """Record a strategy discussion. A decision to enquire starts the section 47 enquiry on the same day."""
     referral = locked(referral)
@@ -182,6 +185,9 @@ def strategy_discussion_record(
             actor=actor,
             now=now,
         )
+    meeting_access_give(
+        actor=actor, child=referral.child, users=access_for, meeting=Meeting.STRATEGY_DISCUSSION, now=now
+    )
     return discussion
 
 
@@ -467,6 +473,7 @@ def initial_conference_record(
     attendance: Sequence[Attendance],
     category: str = "",
     outline_plan: str = "",
+    access_for: Sequence[User] = (),
 ) -> Conference:
     """Record the initial conference. A decision for a plan starts the child protection plan on the same day."""
     enquiry = locked(enquiry)
@@ -485,7 +492,7 @@ def initial_conference_record(
         "This enquiry already has an initial conference.",
     )
     rules.not_before(held_on, enquiry.started_on, "held_on", "The date of the conference", "the enquiry's start")
-    return _record_plan_decision(
+    conference = _record_plan_decision(
         rules,
         actor=actor,
         now=now,
@@ -501,6 +508,8 @@ def initial_conference_record(
         category=category,
         outline_plan=outline_plan,
     )
+    meeting_access_give(actor=actor, child=referral.child, users=access_for, meeting=Meeting.CONFERENCE, now=now)
+    return conference
 
 
 @transaction.atomic
@@ -583,6 +592,7 @@ def review_conference_record(
     attendance: Sequence[Attendance],
     category: str = "",
     summary: str = "",
+    access_for: Sequence[User] = (),
 ) -> Conference:
     """Record a review conference: continue the plan (its category may change) or end it on the day."""
     plan = locked(plan)
@@ -637,6 +647,7 @@ def review_conference_record(
         plan.save(update_fields=["latest_category"])
     if decision == ConferenceDecision.END:
         _end_plan(actor=actor, now=now, plan=plan, ended_on=held_on, reason=PlanEndReason.NO_LONGER_AT_RISK)
+    meeting_access_give(actor=actor, child=plan.referral.child, users=access_for, meeting=Meeting.CONFERENCE, now=now)
     return conference
 
 
@@ -669,7 +680,9 @@ def _check_plan_meeting(rules: Rules, plan: CpPlan, on: date, today: date, field
 
 
 @transaction.atomic
-def core_group_record(*, actor: User, now: datetime, plan: CpPlan, held_on: date, notes: str = "") -> CoreGroupMeeting:
+def core_group_record(
+    *, actor: User, now: datetime, plan: CpPlan, held_on: date, notes: str = "", access_for: Sequence[User] = ()
+) -> CoreGroupMeeting:
     plan = locked(plan)
     rules = Rules()
     check_role(rules, actor, "core_group_record")
@@ -685,6 +698,7 @@ def core_group_record(*, actor: User, now: datetime, plan: CpPlan, held_on: date
         actor=actor,
         now=now,
     )
+    meeting_access_give(actor=actor, child=plan.referral.child, users=access_for, meeting=Meeting.CORE_GROUP, now=now)
     return meeting
 
 

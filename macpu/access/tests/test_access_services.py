@@ -287,3 +287,41 @@ def test_nobody_names_themselves_on_a_restricted_record_or_reviews_their_own_acc
     assert not sees(outsider, case["child"])
     services.restriction_grant_review(actor=second, grant=own, keep=False, review_by=None, now=now)
     assert not sees(case["manager"], case["child"])
+
+
+def test_staff_named_as_taking_part_in_a_meeting_see_the_record_for_the_longest_an_invitation_lasts(case):
+    now = timezone.now()
+
+    services.meeting_access_give(
+        actor=case["worker"], child=case["child"], users=[case["officer"]], meeting=Meeting.CORE_GROUP, now=now
+    )
+
+    assert sees(case["officer"], case["child"])
+    invitation = case["officer"].invitations.get()
+    assert (invitation.meeting, invitation.invited_by) == ("core_group", case["worker"])
+    assert timedelta(days=90) < invitation.ends_at - now <= timedelta(days=91)
+    row = AuditEvent.objects.get(what="invitation")
+    assert row.action == "grant" and "took part in the core group" in row.reason
+
+
+def test_only_unit_staff_other_than_the_recorder_can_be_given_the_record_from_a_meeting_and_nothing_is_written(case):
+    administrator = UserFactory(role=Role.ADMINISTRATOR, first_name="Ada", last_name="Admin")
+    before = AuditEvent.objects.count()
+
+    broken = errors(
+        lambda: services.meeting_access_give(
+            actor=case["worker"],
+            child=case["child"],
+            users=[case["worker"], administrator, case["officer"]],
+            meeting=Meeting.CONFERENCE,
+            now=timezone.now(),
+        )
+    )
+
+    assert broken == {
+        "access_for": [
+            "You see the record already: leave yourself unticked.",
+            "Ada Admin is not one of the unit's staff: only unit staff can be given the record.",
+        ]
+    }
+    assert not sees(case["officer"], case["child"]) and AuditEvent.objects.count() == before

@@ -9,10 +9,13 @@ import re
 import pytest
 from django.urls import reverse
 
+from macpu.access.models import AuditEvent, Invitation
+from macpu.access.selectors import visible_people
+from macpu.agencies.models import AgencyKind, Role
 from macpu.protection import services
 from macpu.protection.models import Conference, ConferenceDecision, S47Outcome, StrategyDecision
 from macpu.protection.services import Attendance, Participant
-from tests.factories import aware
+from tests.factories import AgencyFactory, TeamFactory, UserFactory, aware
 
 HELD_ON = dt.date(2025, 3, 4)
 CONFERENCE_ON = dt.date(2025, 3, 17)
@@ -232,3 +235,38 @@ def test_no_factors_identified_is_the_last_factor(client, decided_referral, soci
     assert labels[-1] == "No factors identified"
     assert labels.count("No factors identified") == 1 and len(labels) > 40
     assert labels[0] == "Alcohol misuse: child"  # the rest keep the census order
+
+
+def test_unit_staff_ticked_as_taking_part_in_a_strategy_discussion_see_the_record_for_90_days(
+    client, decided_referral, social_worker, team
+):
+    police = AgencyFactory(name="Demo Constabulary", kind=AgencyKind.POLICE)
+    officer = UserFactory(
+        first_name="Dana", last_name="Holmes", role=Role.POLICE_OFFICER, agency=police, team=TeamFactory(agency=police)
+    )
+    child = decided_referral.child
+    client.force_login(social_worker)
+    page = client.get(reverse("strategy-create", args=[decided_referral.pk])).content.decode()
+
+    response = client.post(
+        reverse("strategy-create", args=[decided_referral.pk]),
+        {
+            **date_data("held_on", HELD_ON),
+            "participant_0_name": "Sam Worker",
+            "participant_1_name": "DC Holmes",
+            "participant_2_name": "Dr Watson",
+            "access_for": [officer.pk],
+            "decision": "s47_joint",
+            "immediate_protection": "none",
+        },
+        follow=True,
+    )
+
+    assert "Dana Holmes, Unit police officer, Demo Constabulary" in page
+    assert f'value="{social_worker.pk}"' not in page.split('name="access_for"', 1)[-1].split("</fieldset>")[0]
+    assert "Strategy discussion recorded" in response.content.decode()
+    invitation = Invitation.objects.get(child=child, user=officer)
+    assert (invitation.meeting, invitation.invited_by) == ("strategy", social_worker)
+    assert dt.timedelta(days=90) < invitation.ends_at - invitation.starts_at <= dt.timedelta(days=91)
+    assert visible_people(officer).filter(pk=child.pk).exists()
+    assert AuditEvent.objects.filter(what="invitation", reason__startswith="Dana Holmes took part").exists()
