@@ -74,6 +74,8 @@ WORDS: dict[tuple[str, str], str] = {
     ("export", "privacy-user-csv"): "Exported a user's activity (the child was in it)",
     ("export", "privacy-break-glass-csv"): "Exported the break-glass uses to review",
     ("export", "privacy-overdue-csv"): "Exported the overdue restricted-record reviews",
+    ("grant", "api-key-issue"): "Issued an API key for a partner system",
+    ("revoke", "api-key-revoke"): "Revoked a partner system's API key",
 }
 
 

@@ -58,6 +58,14 @@ def invitation_create(
         rules.check(ends_on >= today, "ends_on", "The last day must be today or later.")
         rules.check(ends_on <= latest, "ends_on", f"The last day must be no later than {latest:%-d %B %Y} (90 days).")
     rules.raise_if_broken()
+    reason = f"{user} invited to the {Meeting(meeting).label.lower()} until {ends_on:%-d %B %Y}"
+    return _invite(actor, child, user, meeting, ends_on, now, reason)  # type: ignore[arg-type]
+
+
+def _invite(
+    actor: User, child: Person, user: User, meeting: str, ends_on: date, now: datetime, reason: str
+) -> Invitation:
+    """The invitation, to the end of `ends_on`, and its audit row."""
     invitation = Invitation.objects.create(
         child=child,
         user=user,
@@ -66,7 +74,6 @@ def invitation_create(
         ends_at=datetime.combine(ends_on + timedelta(days=1), datetime.min.time(), tzinfo=now.tzinfo),
         invited_by=actor,
     )
-    reason = f"{user} invited to the {Meeting(meeting).label.lower()} until {ends_on:%-d %B %Y}"
     _log(actor, "grant", "invitation", reason, child, now, invitation)
     return invitation
 
@@ -88,16 +95,8 @@ def meeting_access_give(*, actor: User, child: Person, users: Iterable[User], me
     rules.raise_if_broken()
     ends_on = today_of(now) + timedelta(days=settings.ACCESS_INVITATION_MAX_DAYS)
     for user in users:
-        invitation = Invitation.objects.create(
-            child=child,
-            user=user,
-            meeting=meeting,
-            starts_at=now,
-            ends_at=datetime.combine(ends_on + timedelta(days=1), datetime.min.time(), tzinfo=now.tzinfo),
-            invited_by=actor,
-        )
         reason = f"{user} took part in the {Meeting(meeting).label.lower()}: access until {ends_on:%-d %B %Y}"
-        _log(actor, "grant", "invitation", reason, child, now, invitation)
+        _invite(actor, child, user, meeting, ends_on, now, reason)
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from macpu.access.models import AuditEvent
+from macpu.access.privacy import describe
 from macpu.agencies import api_keys
 from macpu.agencies.models import UNIT_ROLES, ApiKey, Role, User
 from macpu.api.tests.conftest import contact_body, signed_in
@@ -131,6 +132,7 @@ def test_only_an_administrator_issues_keys_within_the_longest_lifetime_and_each_
     assert ApiKey.objects.count() == 1
     issued = AuditEvent.objects.get(what="api-key-issue")
     assert (issued.username, issued.action) == ("admin1", "grant") and api_key.prefix in issued.reason
+    assert describe(issued.action, issued.what) == "Issued an API key for a partner system"
 
 
 @pytest.mark.django_db
