@@ -206,3 +206,15 @@ def test_an_id_too_big_for_the_database_is_simply_not_found(sw_api):
     ]
 
     assert [(r.status_code, r.json()) for r in responses] == [(404, NOT_FOUND)] * 3
+
+
+@pytest.mark.django_db
+def test_the_api_key_command_names_each_broken_rule_on_its_own_line_and_issues_nothing(social_worker, administrator):
+    with pytest.raises(CommandError) as broken:
+        call_command("api-key", "issue", "sw", "--name", "X", "--days", "400", "--by", "sw")
+
+    assert str(broken.value).splitlines() == [
+        "by: sw is not an administrator: only an administrator may issue an API key.",
+        "days: A key lasts from 1 to 365 days: 400 is outside that.",
+    ]
+    assert not ApiKey.objects.exists()

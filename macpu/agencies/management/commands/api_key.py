@@ -63,5 +63,5 @@ class Command(BaseCommand):
                     )
         except ValidationError as error:
             raise CommandError(
-                "; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items())
+                "\n".join(f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items())
             ) from error
