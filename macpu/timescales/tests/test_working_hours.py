@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -38,7 +38,7 @@ def test_working_hours_are_counted_on_working_days_between_9_and_5(sent: datetim
 
 
 def test_the_answer_does_not_depend_on_the_time_zone_the_start_is_given_in() -> None:
-    sent_utc = at(2027, 6, 4, 15, 30).astimezone(timezone.utc)  # 14:30 UTC, 15:30 in England (summer time)
+    sent_utc = at(2027, 6, 4, 15, 30).astimezone(UTC)  # 14:30 UTC, 15:30 in England (summer time)
 
     assert HOURS.add(sent_utc, 4) == at(2027, 6, 7, 11, 30)
 
