@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -44,7 +44,7 @@ def test_the_answer_does_not_depend_on_the_time_zone_the_start_is_given_in() -> 
 
 
 def test_working_hours_and_closed_days_are_local_choices() -> None:
-    early = WorkingHours(starts=time(8), ends=time(18), calendar=WorkingDayCalendar([datetime(2026, 12, 7).date()]))
+    early = WorkingHours(starts=time(8), ends=time(18), calendar=WorkingDayCalendar([date(2026, 12, 7)]))
 
     assert early.add(at(2026, 12, 4, 17), 4) == at(2026, 12, 8, 11)  # 1 h Fri; Mon 7 closed; 3 h Tue from 8:00
 
