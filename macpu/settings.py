@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "macpu.people",
     "macpu.chronology",
     "macpu.intake",
+    "macpu.mash",
     "macpu.casework",
     "macpu.protection",
     "macpu.demo",

@@ -1,5 +1,7 @@
 """Agencies, teams, staff accounts and roles, and the local authority's own settings."""
 
+from datetime import time
+
 import pyotp
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -134,6 +136,15 @@ class LocalAuthority(models.Model):
     start_day_counts = models.BooleanField(
         "Count the start day as day 1 (as the Department for Education does)", default=True
     )
+    # Information requests to agencies (macpu.mash): when the working day runs, and each rating's deadline.
+    working_day_starts = models.TimeField("Working hours start", default=time(9))
+    working_day_ends = models.TimeField("Working hours end", default=time(17))
+    red_hours = models.PositiveSmallIntegerField("Red: hours to answer", default=4)
+    red_working_hours = models.BooleanField("Red: count working hours only", default=True)
+    amber_hours = models.PositiveSmallIntegerField("Amber: hours to answer", default=24)
+    amber_working_hours = models.BooleanField("Amber: count working hours only", default=True)
+    green_hours = models.PositiveSmallIntegerField("Green: hours to answer", default=72)
+    green_working_hours = models.BooleanField("Green: count working hours only", default=False)
 
     class Meta:
         verbose_name_plural = "local authority"
@@ -146,6 +157,12 @@ class LocalAuthority(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(strategy_discussion_working_days__gte=1), name="strategy_discussion_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(working_day_ends__gt=models.F("working_day_starts")), name="working_day_order"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(red_hours__gte=1, amber_hours__gte=1, green_hours__gte=1), name="rag_hours_positive"
             ),
         ]
 
