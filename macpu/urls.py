@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("macpu.agencies.urls")),
     path("", include("macpu.protection.urls")),
     path("", include("macpu.intake.urls")),
+    path("", include("macpu.mash.urls")),
     path("", include("macpu.casework.urls")),
     path("", include("macpu.returns.urls")),
     path("", include("macpu.access.urls")),

@@ -49,6 +49,7 @@ from macpu.casework.services import assessment_start, cin_plan_start
 from macpu.core.services import may_record
 from macpu.intake.models import ContactOutcome, ReferralDecision
 from macpu.intake.services import contact_decide, contact_record, may_record_contact, referral_allocate, referral_decide
+from macpu.mash.services import information_request_send
 from macpu.people.identifiers import is_valid_nhs_number, upn_problem
 from macpu.people.selectors import visible_people
 from macpu.people.services import PersonDetails, household_record
@@ -118,6 +119,7 @@ class Scenario:
     cp_plan: Any
     cin_plan: Any
     invitation: Any
+    information_request: Any
     restrictor: User
     users: dict[tuple[str, str], User] = field(default_factory=dict)
 
@@ -278,6 +280,17 @@ def build_scenario(social_worker, manager, chair, team) -> Scenario:
             ends_on=timezone.localdate(moment) + dt.timedelta(days=30),
             now=moment,
         )
+    # An agency none of the matrix's users belongs to is asked about her: only the unit's side may see the request.
+    information_request = information_request_send(
+        actor=social_worker,
+        now=moment,
+        contact=contact,
+        agency=AgencyFactory(name="Matrix health visiting", kind=AgencyKind.HEALTH),
+        people=[child],
+        question="What do you know about Zephyrine?",
+        rag="amber",
+        rag_rationale="Permission matrix.",
+    )
     return Scenario(
         child=child,
         contact=contact,
@@ -288,6 +301,7 @@ def build_scenario(social_worker, manager, chair, team) -> Scenario:
         cp_plan=cp_plan,
         cin_plan=cin_plan,
         invitation=invitation,
+        information_request=information_request,
         restrictor=manager,
         users=users,
     )
@@ -486,6 +500,11 @@ ROUTES: dict[str, Route] = {
     "episode-close": Route(lambda s: {"pk": s.referral.pk}, record_form("episode_close")),
     # access
     "child-access": Route(child_pk, access_page),
+    # mash: asking agencies, and the requests sent to an agency (none of the matrix's users is in the one asked)
+    "request-create": Route(lambda s: {"pk": s.contact.pk}, access_page),
+    "rag-change": Route(lambda s: {"pk": s.information_request.pk}, access_page),
+    "agency-requests": Route(lambda s: {}, open_list, (GET,)),
+    "agency-request": Route(lambda s: {"pk": s.information_request.pk}, out_of_scope),
     "child-invite": Route(child_pk, access_page),
     "invitation-withdraw": Route(lambda s: {"pk": s.child.pk, "invitation_id": s.invitation.pk}, access_post),
     "child-restrict": Route(child_pk, access_page),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.apps import apps
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.db.models.functions import Now
 
@@ -102,12 +103,22 @@ def visible_people(user: User) -> QuerySet[Person]:
     return Person.objects.filter((~RESTRICTED & related) | _named(user))
 
 
+def _asked(user: User) -> list[tuple[str, Q | Exists]]:
+    """A basis that gives no access to the record itself: the user's agency was asked what it knows about the child
+    (macpu.mash), so its staff see the request, with the names it asks about."""
+    if user.agency_id is None:
+        return []
+    requests = apps.get_model("mash", "InformationRequest").objects  # mash builds on access, not the reverse
+    asked = requests.filter(agency_id=user.agency_id, contact__children=OuterRef("pk"))
+    return [("Their agency was asked what it knows about the child", Exists(asked))]
+
+
 def bases_for(user: User, children: Iterable[int]) -> dict[int, str]:
     """Why the user may see each of these children, in words for the audit trail ("Allocated worker; ...")."""
     ids = list(children)
     if not ids or not user.is_authenticated:
         return {}
-    bases = _bases(user) if user.role in RECORD_ROLES else []
+    bases = (_bases(user) if user.role in RECORD_ROLES else []) + _asked(user)
     conditions = [condition for _, condition in bases] + [_named(user)]
     annotations = {f"basis_{i}": ExpressionWrapper(c, output_field=BooleanField()) for i, c in enumerate(conditions)}
     labels = [label for label, _ in bases]

@@ -17,6 +17,9 @@ ANALYST_LINKS = (
     ("Ofsted Annex A", "annex-a"),
     ("Find a child", "child-search"),
 )
+PARTNER_LINKS = (("Requests to my agency", "agency-requests"),)
+# Unit staff of police, health and education also answer the requests sent to their agency.
+ANSWERING_ROLES = frozenset({Role.POLICE_OFFICER, Role.HEALTH_PRACTITIONER, Role.EDUCATION_LEAD})
 PRIVACY_LINKS = (
     ("Audit and alerts", "privacy-home"),
     ("A child's access history", "privacy-child"),
@@ -41,7 +44,11 @@ def navigation(request: HttpRequest) -> dict[str, list[NavigationLink]]:
         links = ANALYST_LINKS
     elif user.role == Role.PRIVACY_OFFICER:
         links = PRIVACY_LINKS
+    elif user.role == Role.PARTNER_PRACTITIONER:
+        links = PARTNER_LINKS
     else:
         links = (*CASE_LINKS, ("New contact", "contact-create")) if may_record_contact(user) else CASE_LINKS
+        if user.role in ANSWERING_ROLES:
+            links = (*links, *PARTNER_LINKS)
     current = request.resolver_match.url_name if request.resolver_match else None
     return {"navigation": [NavigationLink(label, reverse(name), name == current) for label, name in links]}

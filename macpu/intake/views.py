@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods
 from macpu.agencies.models import User
 from macpu.agencies.selectors import team_social_workers
 from macpu.core.forms import add_service_errors
-from macpu.core.services import may_record
+from macpu.core.services import SOCIAL_CARE, may_record
 from macpu.intake.forms import (
     AllocateForm,
     BirthForm,
@@ -49,6 +49,7 @@ from macpu.intake.services import (
     referral_allocate,
     referral_decide,
 )
+from macpu.mash.selectors import picture
 from macpu.people.models import Person, Relationship
 from macpu.people.selectors import visible_people
 
@@ -207,6 +208,9 @@ def _contact_page(request: HttpRequest, contact: Contact, form: ContactDecisionF
             "referrals": referrals,
             "form": form if not contact.outcome and may_record(request.user, "contact_decide") else None,  # type: ignore[arg-type]
             "is_referral": contact.outcome == ContactOutcome.REFERRAL,
+            "answers": picture(request.user, contact, timezone.now()),  # type: ignore[arg-type]
+            "may_ask": request.user.role in SOCIAL_CARE  # type: ignore[union-attr]
+            and contact.outcome in ("", ContactOutcome.REFERRAL),
         },
     )
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from macpu.agencies.models import Agency
+from macpu.agencies.models import Agency, Role
 from macpu.intake.models import Contact
 from macpu.people.models import Person
 
@@ -137,3 +137,7 @@ class InformationItem(models.Model):
 
     def __str__(self) -> str:
         return "Nothing known" if self.nothing_known else self.get_kind_display()
+
+    @property
+    def restricted_labels(self) -> list[str]:
+        return [Role(r).label for r in self.restricted_to]

@@ -14,7 +14,7 @@ from macpu.agencies.selectors import local_authority, working_day_calendar
 from macpu.chronology.models import EventKind
 from macpu.chronology.services import event_record
 from macpu.core.services import SOCIAL_CARE, Rules, locked, today_of
-from macpu.intake.models import Contact
+from macpu.intake.models import Contact, ContactOutcome
 from macpu.mash.models import Disclosure, InformationItem, InformationRequest, ItemKind, LawfulBasis, Rag, RagChange
 from macpu.people.models import Person
 from macpu.timescales.working_hours import WorkingHours, deadline
@@ -69,7 +69,11 @@ def information_request_send(
     contact = locked(contact)
     rules = Rules()
     rules.check(actor.role in SOCIAL_CARE, "__all__", "Only children's social care staff can ask agencies.")
-    rules.check(not contact.outcome, "__all__", "This contact has been decided: ask agencies before deciding.")
+    rules.check(
+        contact.outcome in ("", ContactOutcome.REFERRAL),
+        "__all__",
+        "This contact was closed without a referral: there is nothing left to ask agencies about.",
+    )
     if rules.check(agency is not None, "agency", "Choose the agency to ask."):
         rules.check(
             not contact.information_requests.filter(agency=agency).exists(),

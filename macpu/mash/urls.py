@@ -1,0 +1,10 @@
+from django.urls import path
+
+from macpu.mash import views
+
+urlpatterns = [
+    path("contacts/<int:pk>/ask/", views.request_create, name="request-create"),
+    path("requests/<int:pk>/rating/", views.rag_change, name="rag-change"),
+    path("requests/", views.agency_request_list, name="agency-requests"),
+    path("requests/<int:pk>/", views.answer, name="agency-request"),
+]
