@@ -35,7 +35,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from faker import Faker
 
@@ -64,6 +64,8 @@ from macpu.intake.services import (
     referral_create,
     referral_decide,
 )
+from macpu.mash.models import Disclosure, ItemKind, LawfulBasis, Rag
+from macpu.mash.services import Item, information_answer, information_request_send
 from macpu.people.identifiers import nhs_check_digit, upn_check_letter
 from macpu.people.models import Household, Person, RelationshipKind
 from macpu.people.services import PersonDetails, household_record
@@ -137,6 +139,7 @@ POLICE_TEAM = "Child abuse investigation unit (MACPU)"
 HEALTH_TEAM = "Safeguarding children team (MACPU)"
 ICB_TEAM = "Designated safeguarding professionals"
 EDUCATION_TEAM = "Education safeguarding (MACPU)"
+PROBATION_TEAM = "Public protection team"
 AREA_NAMES = ["North", "Central", "South", "East", "West"]
 
 
@@ -196,6 +199,15 @@ DEMO_LOGINS = [
         "Performance analyst",
         SOCIAL_CARE,
         PERFORMANCE_TEAM,
+    ),
+    DemoLogin(
+        "probation.officer",
+        "Casey",
+        "Lloyd",
+        Role.PARTNER_PRACTITIONER,
+        "Probation officer",
+        PROBATION,
+        PROBATION_TEAM,
     ),
     DemoLogin("admin", "Ash", "Taylor", Role.ADMINISTRATOR, "System administrator", SOCIAL_CARE, ADMIN_TEAM),
     DemoLogin(
@@ -515,6 +527,7 @@ class _Staff:
         self.primary_chair: User
         self.admin: User
         self.privacy_officer: User
+        self.probation: User
 
 
 class _Planner:
@@ -1406,6 +1419,7 @@ def _make_staff(*, children: int, rng: random.Random, fake: Faker, password_hash
     s.primary_worker, s.primary_manager = fixed["social.worker"], fixed["team.manager"]
     s.primary_chair, s.admin = fixed["conference.chair"], fixed["admin"]
     s.privacy_officer = fixed["privacy.officer"]
+    s.probation = fixed["probation.officer"]
 
     s.front_manager = generated(Role.TEAM_MANAGER, "Front door team manager", SOCIAL_CARE, s.front_door)
     s.front_workers = [
@@ -1944,6 +1958,7 @@ def generate(*, children: int, seed: int, today: date) -> Result:
             area = rng.choices(range(len(staff.areas)), weights=staff.area_weights)[0]
             household(area, None, planner.pick(HOUSEHOLD_SIZES))
         _access(staff, rng, today)
+        _information_requests(staff, rng, today)
         summary, stages = summarise()
     return Result(children=children, households=households, summary=summary, stages=stages)
 
@@ -1992,6 +2007,84 @@ def _access(staff: _Staff, rng: random.Random, today: date) -> None:
             second_factor_ok=True,  # the demo officer used their security key
             now=midnight + timedelta(hours=2),
         )
+
+
+def _information_requests(staff: _Staff, rng: random.Random, today: date) -> None:
+    """The front door asked police, health and probation about each contact still waiting for a decision, and
+    about those referred in the last month; the agencies have answered most requests whose deadline has passed
+    (now and then late). The demo's clock stands at 9:00 today."""
+    rating = {Urgency.IMMEDIATE: Rag.RED, Urgency.SAME_DAY: Rag.AMBER}
+    answerers = {POLICE: staff.police[0], HEALTH_TRUST: staff.health[0], PROBATION: staff.probation}
+    demo_now = timezone.make_aware(datetime.combine(today, time(9)))
+    recent = Q(outcome="") | Q(outcome=ContactOutcome.REFERRAL, received_on__gte=today - timedelta(days=30))
+    for contact in Contact.objects.filter(recent).select_related("household").order_by("received_on", "pk"):
+        sent_at = timezone.make_aware(datetime.combine(contact.received_on, time(9, 30)))
+        people = list(contact.household.members.all()) if contact.household else list(contact.children.all())
+        children = {c.pk for c in contact.children.all()}
+        adults = [p for p in people if p.pk not in children]
+        for agency in (POLICE, HEALTH_TRUST, PROBATION):
+            about = adults if agency == PROBATION else people
+            if not about:
+                continue
+            rag = rating.get(contact.urgency, Rag.GREEN)  # type: ignore[call-overload]
+            request = information_request_send(
+                actor=staff.front_workers[0],
+                now=sent_at,
+                contact=contact,
+                agency=staff.agencies[agency],
+                people=about,
+                question="What does your agency know about the household that bears on the children's safety?",
+                rag=rag,
+                rag_rationale=contact.get_urgency_display() + ": " + contact.concern[:120],
+            )
+            answered_at = request.due_at - timedelta(hours=rng.choice([1, 2, 3, -2]))  # now and then late
+            if answered_at >= demo_now or (not contact.outcome and rng.random() < 0.2):
+                continue  # still waiting
+            items = [_demo_item(agency, person, person.pk in children, rng, contact.received_on) for person in about]
+            information_answer(actor=answerers[agency], now=answered_at, request=request, items=items)
+
+
+def _demo_item(agency: str, person: Person, child: bool, rng: random.Random, received: date) -> Item:
+    """What an agency might hold about one person: often nothing; otherwise an item of its own kind."""
+    if rng.random() < 0.5:
+        return Item(person=person, nothing_known=True)
+    on = received - timedelta(days=rng.randint(20, 400))
+    if agency == POLICE and not child:
+        return Item(
+            person=person,
+            occurred_on=on,
+            kind=ItemKind.DOMESTIC_ABUSE,
+            summary="Police attended a domestic incident at the address; no arrest was made.",
+            source_reference=f"DC-{rng.randint(10000, 99999)}",
+            lawful_basis=LawfulBasis.LAW_ENFORCEMENT,
+            disclosure=Disclosure.RESTRICTED,
+            restricted_to=[Role.POLICE_OFFICER, Role.SOCIAL_WORKER, Role.TEAM_MANAGER],
+        )
+    if agency == HEALTH_TRUST:
+        return Item(
+            person=person,
+            occurred_on=on,
+            kind=ItemKind.MISSED_APPOINTMENTS if child else ItemKind.MENTAL_HEALTH,
+            summary="Two health visiting appointments missed; not followed up."
+            if child
+            else "Told the health visitor of low mood and feeling unsafe at home.",
+            source_reference=f"RiO-{rng.randint(100000, 999999)}",
+            lawful_basis=LawfulBasis.PUBLIC_TASK,
+            disclosure=Disclosure.FAMILY if child else Disclosure.NOT_FAMILY,
+            disclosure_reason="" if child else "Telling the family could put the parent at risk.",
+        )
+    return Item(
+        person=person,
+        occurred_on=on,
+        kind=ItemKind.PROBATION if agency == PROBATION else ItemKind.MISSING,
+        summary="On licence after a sentence for assault; supervised by the probation service."
+        if agency == PROBATION
+        else "Reported missing from home overnight; found safe.",
+        source_reference=f"NDEL-{rng.randint(10000, 99999)}",
+        lawful_basis=LawfulBasis.LAW_ENFORCEMENT if agency == POLICE else LawfulBasis.PUBLIC_TASK,
+        disclosure=Disclosure.NOT_FAMILY,
+        disclosure_reason="Shared for the children's safety; not to be passed to the household.",
+    )
 
 
 def _current_referrals() -> list[Referral]:

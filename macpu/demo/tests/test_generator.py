@@ -18,6 +18,8 @@ from macpu.casework.models import Assessment, CinPlan
 from macpu.chronology.models import Event, EventKind
 from macpu.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, fingerprint, generate
 from macpu.intake.models import Contact, Referral, ReferralDecision
+from macpu.mash.models import InformationRequest
+from macpu.mash.selectors import agency_requests
 from macpu.people.identifiers import is_valid_nhs_number, upn_problem
 from macpu.people.models import Person
 from macpu.protection.models import Conference, ConferenceKind, CpPlan, S47Enquiry, StatutoryVisit
@@ -143,8 +145,8 @@ def test_every_demo_login_signs_in_with_the_demo_password(demo):
     users = User.objects.filter(username__in=usernames)
 
     assert users.count() == len(usernames)
-    # Analysts' and partner agency practitioners' pages arrive with issues #7 and #5; until then they see no records.
-    assert {u.role for u in users} == set(Role.values) - {Role.ANALYST, Role.PARTNER_PRACTITIONER}
+    # Analysts' pages arrive with issue #7; until then no demo login has that role.
+    assert {u.role for u in users} == set(Role.values) - {Role.ANALYST}
     assert User.objects.get(username="social.worker").check_password(DEMO_PASSWORD)
 
 
@@ -168,3 +170,15 @@ def test_demo_logins_command_lists_the_logins_and_the_password(demo):
     text = out.getvalue()
     assert all(login.username in text for login in DEMO_LOGINS)
     assert DEMO_PASSWORD in text and "http://127.0.0.1:8000/" in text
+
+
+def test_the_front_door_has_asked_agencies_about_waiting_contacts_and_some_have_answered(demo):
+    waiting = Contact.objects.filter(outcome="")
+    asked = InformationRequest.objects.all()
+    probation = User.objects.get(username="probation.officer")
+
+    assert waiting.exists()
+    assert set(waiting.values_list("pk", flat=True)) <= set(asked.values_list("contact", flat=True))
+    assert asked.filter(answered_at__isnull=False).exists() and asked.filter(answered_at__isnull=True).exists()
+    assert not asked.filter(answered_at__gte=timezone.make_aware(datetime.combine(TODAY, time(9)))).exists()
+    assert agency_requests(probation).exists() and not agency_requests(probation).exclude(agency=probation.agency)
