@@ -2080,7 +2080,7 @@ def _demo_item(agency: str, person: Person, child: bool, rng: random.Random, rec
         summary="On licence after a sentence for assault; supervised by the probation service."
         if agency == PROBATION
         else "Reported missing from home overnight; found safe.",
-        source_reference=f"NDEL-{rng.randint(10000, 99999)}",
+        source_reference=f"{'DC' if agency == POLICE else 'NDEL'}-{rng.randint(10000, 99999)}",
         lawful_basis=LawfulBasis.LAW_ENFORCEMENT if agency == POLICE else LawfulBasis.PUBLIC_TASK,
         disclosure=Disclosure.NOT_FAMILY,
         disclosure_reason="Shared for the children's safety; not to be passed to the household.",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import F
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -110,7 +111,7 @@ def agency_request_list(request: HttpRequest) -> HttpResponse:
     """The requests sent to the user's own agency: waiting ones first, by deadline."""
     user: User = request.user  # type: ignore[assignment]
     now = timezone.now()
-    requests = list(agency_requests(user).order_by("answered_at", "due_at"))
+    requests = list(agency_requests(user).order_by(F("answered_at").desc(nulls_first=True), "due_at"))
     children = {c for r in requests for c in r.contact.children.values_list("pk", flat=True)}
     audit.seen(children, "list")
     rows = [{"request": r, "late": (r.answered_at or now) > r.due_at} for r in requests]
