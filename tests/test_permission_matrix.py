@@ -400,6 +400,11 @@ def api_record_post(c: Cell) -> int:
     return 400 if c.sees else 404
 
 
+def api_agency_post(c: Cell) -> int:
+    """POST /api/v1/requests/<pk>/answer/: only the agency asked finds the request (none of the matrix's users)."""
+    return 405 if c.method == GET else 404
+
+
 def api_create(c: Cell) -> int:
     if c.method == GET:
         return 405
@@ -505,6 +510,9 @@ ROUTES: dict[str, Route] = {
     "rag-change": Route(lambda s: {"pk": s.information_request.pk}, access_page),
     "agency-requests": Route(lambda s: {}, open_list, (GET,)),
     "agency-request": Route(lambda s: {"pk": s.information_request.pk}, out_of_scope),
+    "api:request-list": Route(lambda s: {}, open_list, (GET,), api=True),
+    "api:request-detail": Route(lambda s: {"pk": s.information_request.pk}, out_of_scope, (GET,), api=True),
+    "api:request-answer": Route(lambda s: {"pk": s.information_request.pk}, api_agency_post, api=True),
     "child-invite": Route(child_pk, access_page),
     "invitation-withdraw": Route(lambda s: {"pk": s.child.pk, "invitation_id": s.invitation.pk}, access_post),
     "child-restrict": Route(child_pk, access_page),

@@ -16,6 +16,7 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from macpu.agencies.models import Role
 from macpu.casework.models import AssessmentOutcome
 from macpu.core.codes import (
     AssessmentFactor,
@@ -27,6 +28,7 @@ from macpu.core.codes import (
     Sex,
 )
 from macpu.intake.models import ContactOutcome, ReferralDecision, Urgency
+from macpu.mash.models import Disclosure, ItemKind, LawfulBasis, Rag
 from macpu.people.models import RelationshipKind
 from macpu.protection.models import (
     ConferenceDecision,
@@ -375,3 +377,64 @@ class ChildCaseSerializer(serializers.Serializer):
         current = [case.current] if case.current is not None else []
         ordered = current + [r for r in case.referrals if r is not case.current]
         return ReferralPathwaySerializer(ordered, many=True, context=self.context).data
+
+
+# Information requests to agencies (macpu.mash) ----------------------------------------------------------------
+
+
+class RequestPersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    given_name = Text()
+    family_name = Text()
+    date_of_birth = serializers.DateField(allow_null=True)
+    sex = CodeField(Sex)
+
+
+class ItemSerializer(serializers.Serializer):
+    person_id = serializers.IntegerField()
+    nothing_known = serializers.BooleanField()
+    occurred_on = serializers.DateField(allow_null=True)
+    kind = CodeField(ItemKind, allow_null=True)
+    summary = Text()
+    source_reference = Text()
+    lawful_basis = CodeField(LawfulBasis, allow_null=True)
+    disclosure = CodeField(Disclosure, allow_null=True)
+    disclosure_reason = Text()
+    restricted_to = serializers.ListField(child=Text(), help_text="The roles who may see a restricted item.")
+
+
+class InformationRequestSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    agency = Text(source="agency.name")
+    people = RequestPersonSerializer(many=True, source="people.all")
+    address = Text(source="contact.household.address", default="")
+    question = Text()
+    rag = CodeField(Rag)
+    rag_rationale = Text()
+    sent_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+    items = ItemSerializer(many=True, source="items.all", help_text="Your agency's answer, once sent.")
+
+
+class RequestListSerializer(serializers.Serializer):
+    results = InformationRequestSerializer(many=True)
+
+
+class ItemInSerializer(serializers.Serializer):
+    person_id = serializers.IntegerField(help_text="One of the request's people.")
+    nothing_known = serializers.BooleanField(default=False)
+    occurred_on = serializers.DateField(required=False, allow_null=True, default=None)
+    kind = CodeField(ItemKind, required=False, allow_blank=True, default="")
+    summary = Text(required=False, allow_blank=True, default="", max_length=5000)
+    source_reference = Text(required=False, allow_blank=True, default="", max_length=100)
+    lawful_basis = CodeField(LawfulBasis, required=False, allow_blank=True, default="")
+    disclosure = CodeField(Disclosure, required=False, allow_blank=True, default="")
+    disclosure_reason = Text(required=False, allow_blank=True, default="", max_length=5000)
+    restricted_to = serializers.ListField(child=CodeField(Role), required=False, default=list, max_length=20)
+
+
+class AnswerInSerializer(serializers.Serializer):
+    items = ItemInSerializer(
+        many=True, help_text="For every person asked about: one item with nothing_known, or one item or more."
+    )

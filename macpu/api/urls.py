@@ -15,5 +15,8 @@ urlpatterns = [
     path("referrals/<int:pk>/decision/", views.ReferralDecision.as_view(), name="referral-decision"),
     path("children/search/", views.ChildSearch.as_view(), name="child-search"),
     path("children/<int:pk>/", views.ChildDetail.as_view(), name="child-detail"),
+    path("requests/", views.RequestList.as_view(), name="request-list"),
+    path("requests/<int:pk>/", views.RequestDetail.as_view(), name="request-detail"),
+    path("requests/<int:pk>/answer/", views.RequestAnswer.as_view(), name="request-answer"),
     re_path(r"", views.NoSuchAddress.as_view(), name="no-such-address"),
 ]

@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
+from macpu.access import audit
 from macpu.agencies.models import Team, User
 from macpu.api import serializers as s
 from macpu.intake.selectors import contact_get, referral_get
@@ -34,6 +35,9 @@ from macpu.intake.services import (
     referral_create,
     referral_decide,
 )
+from macpu.mash.models import InformationRequest
+from macpu.mash.selectors import agency_requests
+from macpu.mash.services import Item, information_answer
 from macpu.people.selectors import person_get, person_search
 from macpu.people.services import PersonDetails
 from macpu.protection.selectors import child_case
@@ -296,6 +300,69 @@ class ChildDetail(ApiView):
     def get(self, request: Request, pk: int) -> Response:
         case = _found(child_case(user=self.actor, child_id=pk, today=timezone.localdate(timezone.now())))
         return Response(s.ChildCaseSerializer(case).data)
+
+
+class RequestList(ApiView):
+    @extend_schema(
+        operation_id="request_list",
+        summary="Your agency's open information requests",
+        description="The requests the unit has sent to your agency that still wait for an answer, soonest due first.",
+        responses={200: s.RequestListSerializer, 401: NOT_SIGNED_IN, 403: FORBIDDEN},
+    )
+    def get(self, request: Request) -> Response:
+        found = list(agency_requests(self.actor).filter(answered_at__isnull=True).order_by("due_at", "pk"))
+        audit.seen(c for r in found for c in r.contact.children.values_list("pk", flat=True))
+        return Response(s.RequestListSerializer({"results": found}).data)
+
+
+def _agency_request(user: User, pk: int) -> InformationRequest:
+    found = _found(agency_requests(user).filter(pk=pk).first())
+    audit.seen(found.contact.children.values_list("pk", flat=True))
+    return found
+
+
+class RequestDetail(ApiView):
+    @extend_schema(
+        operation_id="request_get",
+        summary="One information request to your agency, with your answer once sent",
+        responses={200: s.InformationRequestSerializer, 401: NOT_SIGNED_IN, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(s.InformationRequestSerializer(_agency_request(self.actor, pk)).data)
+
+
+class RequestAnswer(ApiView):
+    service_field_patterns = ((r"item_(\d+)_(\w+)", r"items.\1.\2"),)
+
+    @extend_schema(
+        operation_id="request_answer",
+        summary="Answer an information request to your agency",
+        description="For every person asked about: an item with `nothing_known`, or one or more items, each with "
+        "its date, kind, summary, lawful basis and who may see it. All or nothing: a broken rule saves nothing.",
+        request=s.AnswerInSerializer,
+        responses={
+            200: s.InformationRequestSerializer,
+            400: INVALID,
+            401: NOT_SIGNED_IN,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        asked = _agency_request(self.actor, pk)
+        data = self.parse(s.AnswerInSerializer)
+        people = {p.pk: p for p in asked.people.all()}
+        unknown = [i for i, item in enumerate(data["items"]) if item["person_id"] not in people]
+        if unknown:
+            raise exceptions.ValidationError(
+                {"items": {i: {"person_id": ["Answer only about the people you were asked about."]} for i in unknown}}
+            )
+        items = [
+            Item(person=people[item["person_id"]], **{k: v for k, v in item.items() if k != "person_id"})
+            for item in data["items"]
+        ]
+        answered = information_answer(actor=self.actor, now=timezone.now(), request=asked, items=items)
+        return Response(s.InformationRequestSerializer(answered).data)
 
 
 @extend_schema(exclude=True)

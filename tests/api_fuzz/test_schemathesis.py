@@ -58,6 +58,9 @@ EXPECTED_OPERATIONS = {
     "POST /api/v1/referrals/{id}/decision/",
     "POST /api/v1/children/search/",
     "GET /api/v1/children/{id}/",
+    "GET /api/v1/requests/",
+    "GET /api/v1/requests/{id}/",
+    "POST /api/v1/requests/{id}/answer/",
 }
 
 # Every check schemathesis has, except positive_data_acceptance ("a schema-valid request is accepted"): the

@@ -17,6 +17,9 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/referrals/{id}/decision/", "post"): "referral_decide",
     ("/api/v1/children/search/", "post"): "child_search",
     ("/api/v1/children/{id}/", "get"): "child_case",
+    ("/api/v1/requests/", "get"): "request_list",
+    ("/api/v1/requests/{id}/", "get"): "request_get",
+    ("/api/v1/requests/{id}/answer/", "post"): "request_answer",
 }
 
 
