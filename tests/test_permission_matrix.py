@@ -400,6 +400,12 @@ def api_record_post(c: Cell) -> int:
     return 400 if c.sees else 404
 
 
+def answers_upload_page(c: Cell) -> int:
+    """Any agency's staff may upload answers; an empty upload is a form error, and the file only ever reaches
+    the requests to the uploader's own agency."""
+    return 200 if c.user.agency_id else 403
+
+
 def api_agency_post(c: Cell) -> int:
     """POST /api/v1/requests/<pk>/answer/: only the agency asked finds the request (none of the matrix's users)."""
     return 405 if c.method == GET else 404
@@ -510,6 +516,7 @@ ROUTES: dict[str, Route] = {
     "rag-change": Route(lambda s: {"pk": s.information_request.pk}, access_page),
     "agency-requests": Route(lambda s: {}, open_list, (GET,)),
     "agency-request": Route(lambda s: {"pk": s.information_request.pk}, out_of_scope),
+    "answers-upload": Route(lambda s: {}, answers_upload_page),
     "api:request-list": Route(lambda s: {}, open_list, (GET,), api=True),
     "api:request-detail": Route(lambda s: {"pk": s.information_request.pk}, out_of_scope, (GET,), api=True),
     "api:request-answer": Route(lambda s: {"pk": s.information_request.pk}, api_agency_post, api=True),

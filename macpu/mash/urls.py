@@ -6,5 +6,6 @@ urlpatterns = [
     path("contacts/<int:pk>/ask/", views.request_create, name="request-create"),
     path("requests/<int:pk>/rating/", views.rag_change, name="rag-change"),
     path("requests/", views.agency_request_list, name="agency-requests"),
+    path("requests/upload/", views.answers_upload_page, name="answers-upload"),
     path("requests/<int:pk>/", views.answer, name="agency-request"),
 ]

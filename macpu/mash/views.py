@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
@@ -19,7 +20,7 @@ from macpu.core.forms import add_service_errors
 from macpu.core.services import SOCIAL_CARE
 from macpu.intake.models import Contact
 from macpu.intake.selectors import contact_get
-from macpu.mash import services
+from macpu.mash import services, upload
 from macpu.mash.forms import AnswerForm, AskForm, RagChangeForm
 from macpu.mash.models import InformationRequest
 from macpu.mash.selectors import agency_requests, picture
@@ -158,3 +159,30 @@ def _rename(prefixes: list[str]) -> Any:
         return key
 
     return rename
+
+
+class UploadForm(forms.Form):
+    answers = forms.FileField(
+        label="CSV file of answers",
+        help_text="One row per item, or per person with nothing known. The columns are described below.",
+        error_messages={"required": "Choose the CSV file to upload."},
+    )
+
+
+def answers_upload_page(request: HttpRequest) -> HttpResponse:
+    """Answers to several requests at once, from a spreadsheet saved as CSV: all saved, or none."""
+    user: User = request.user  # type: ignore[assignment]
+    if user.agency_id is None:
+        raise PermissionDenied
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rows = upload.read(form.cleaned_data["answers"].read())
+            answered = upload.answers_upload(actor=user, now=timezone.now(), rows=rows)
+        except upload.UploadProblems as problems:
+            for message in problems.messages:
+                form.add_error("answers", message)
+        else:
+            messages.success(request, f"{len(answered)} answer{'s' if len(answered) != 1 else ''} sent to the unit")
+            return redirect("agency-requests")
+    return render(request, "mash/upload.html", {"form": form, "columns": upload.COLUMNS})

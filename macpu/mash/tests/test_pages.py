@@ -4,13 +4,17 @@ and answers them; what comes back shows on the contact's page, each item only to
 from __future__ import annotations
 
 import datetime as dt
+import html
+from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from macpu.agencies.models import AgencyKind, Role
+from macpu.agencies.models import UNIT_ROLES, AgencyKind, Role
 from macpu.intake.services import contact_record
-from macpu.mash.models import InformationRequest
+from macpu.mash.models import Disclosure, InformationRequest, ItemKind, LawfulBasis
+from macpu.mash.upload import COLUMNS
 from macpu.people.services import PersonDetails, household_record
 from tests.factories import AgencyFactory, TeamFactory, UserFactory, aware, words
 
@@ -21,7 +25,7 @@ SECRET = "Kai: intelligence of violence to a previous partner"
 
 def said(response) -> str:
     """What the page says, as one line of words."""
-    return " ".join(words(response.content.decode()).split())
+    return " ".join(html.unescape(words(response.content.decode())).split())
 
 
 @pytest.fixture
@@ -174,3 +178,73 @@ def test_changing_the_rating_needs_a_reason_and_moves_the_deadline(client, conta
     assert "Rating changed: Demo Constabulary" in said(changed)
     request.refresh_from_db()
     assert request.rag == "green" and request.rag_changes.get().reason == "Kai has left the household."
+
+
+def csv_file(text: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile("answers.csv", text.encode(), content_type="text/csv")
+
+
+HEADER = (
+    "request_id,person_id,nothing_known,occurred_on,kind,summary,source_reference,lawful_basis,disclosure,"
+    "disclosure_reason,restricted_to\n"
+)
+
+
+def test_answers_uploaded_as_csv_are_saved_all_together(client, contact, social_worker, police):
+    client.force_login(social_worker)
+    request = ask(client, contact, police.agency)
+    ava, kai = contact.household.members.order_by("given_name")
+    client.force_login(police)
+
+    response = client.post(
+        reverse("answers-upload"),
+        {
+            "answers": csv_file(
+                HEADER + f"{request.pk},{ava.pk},yes,,,,,,,,\n"
+                f"{request.pk},{kai.pk},no,2026-11-20,crime,{SECRET},NICHE-1,law_enforcement,restricted,,"
+                "police_officer;team_manager\n"
+            )
+        },
+        follow=True,
+    )
+
+    assert "1 answer sent to the unit" in said(response)
+    request.refresh_from_db()
+    assert request.answered_by == police
+    assert sorted((i.person_id, i.nothing_known, i.restricted_to) for i in request.items.all()) == sorted(
+        [(ava.pk, True, []), (kai.pk, False, ["police_officer", "team_manager"])]
+    )
+
+
+def test_a_csv_with_broken_rows_saves_nothing_and_names_each_row_and_column(client, contact, social_worker, police):
+    client.force_login(social_worker)
+    request = ask(client, contact, police.agency)
+    ava, kai = contact.household.members.order_by("given_name")
+    client.force_login(police)
+
+    response = client.post(
+        reverse("answers-upload"),
+        {
+            "answers": csv_file(
+                HEADER + f"{request.pk},{ava.pk},yes,,,,,,,,\n"
+                f"{request.pk},{kai.pk},no,20/11/2026,crime,x,,,,,\n"
+                f"999999,{kai.pk},yes,,,,,,,,\n"
+                f"{request.pk},{kai.pk},no,2026-11-20,crime,Seen,,law_enforcement,not_family,,\n"
+            )
+        },
+    )
+    text = said(response)
+
+    assert response.status_code == 200 and "There is a problem" in text
+    assert "Row 3, occurred_on: write the date as YYYY-MM-DD, like 2026-03-31." in text
+    assert "Row 4, request_id: there is no open request '999999' to your agency." in text
+    assert "Row 5, disclosure_reason: Say why the item must not be shared with the family." in text
+    request.refresh_from_db()
+    assert request.answered_at is None and not request.items.exists()
+
+
+def test_the_csv_guide_names_every_column_and_every_code():
+    guide = (Path(__file__).resolve().parents[3] / "docs" / "information-requests-csv.md").read_text()
+    codes = [*COLUMNS, *ItemKind.values, *LawfulBasis.values, *Disclosure.values, *(r.value for r in UNIT_ROLES)]
+
+    assert [c for c in codes if f"`{c}`" not in guide] == []
