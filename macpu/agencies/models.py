@@ -26,6 +26,14 @@ class AgencyKind(models.TextChoices):
 class Agency(models.Model):
     name = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=20, choices=AgencyKind.choices)
+    manager = models.ForeignKey(
+        "User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The named manager late information requests to this agency are escalated to.",
+    )
 
     class Meta:
         verbose_name_plural = "agencies"

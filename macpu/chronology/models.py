@@ -12,6 +12,7 @@ class EventKind(models.TextChoices):
     INFORMATION_REQUESTED = "information_requested", "Information requested from an agency"
     RAG_CHANGED = "rag_changed", "Information request rating changed"
     INFORMATION_RECEIVED = "information_received", "Information received from an agency"
+    REQUEST_ESCALATED = "request_escalated", "Late information request escalated"
     REFERRAL_RECEIVED = "referral_received", "Referral received"
     REFERRAL_DECIDED = "referral_decided", "Referral decision"
     ALLOCATED = "allocated", "Case allocated"

@@ -65,7 +65,7 @@ from macpu.intake.services import (
     referral_decide,
 )
 from macpu.mash.models import Disclosure, ItemKind, LawfulBasis, Rag
-from macpu.mash.services import Item, information_answer, information_request_send
+from macpu.mash.services import Item, information_answer, information_request_send, late_requests_escalate
 from macpu.people.identifiers import nhs_check_digit, upn_check_letter
 from macpu.people.models import Household, Person, RelationshipKind
 from macpu.people.services import PersonDetails, household_record
@@ -2015,6 +2015,8 @@ def _information_requests(staff: _Staff, rng: random.Random, today: date) -> Non
     (now and then late). The demo's clock stands at 9:00 today."""
     rating = {Urgency.IMMEDIATE: Rag.RED, Urgency.SAME_DAY: Rag.AMBER}
     answerers = {POLICE: staff.police[0], HEALTH_TRUST: staff.health[0], PROBATION: staff.probation}
+    for name, manager in answerers.items():  # each agency's named manager for late requests
+        Agency.objects.filter(name=name).update(manager=manager)
     demo_now = timezone.make_aware(datetime.combine(today, time(9)))
     recent = Q(outcome="") | Q(outcome=ContactOutcome.REFERRAL, received_on__gte=today - timedelta(days=30))
     for contact in Contact.objects.filter(recent).select_related("household").order_by("received_on", "pk"):
@@ -2042,6 +2044,7 @@ def _information_requests(staff: _Staff, rng: random.Random, today: date) -> Non
                 continue  # still waiting
             items = [_demo_item(agency, person, person.pk in children, rng, contact.received_on) for person in about]
             information_answer(actor=answerers[agency], now=answered_at, request=request, items=items)
+    late_requests_escalate(now=demo_now)
 
 
 def _demo_item(agency: str, person: Person, child: bool, rng: random.Random, received: date) -> Item:

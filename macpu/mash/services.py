@@ -41,7 +41,7 @@ def household(contact: Contact) -> set[int]:
     return people
 
 
-def _events(request: InformationRequest, kind: EventKind, summary: str, actor: User, now: datetime) -> None:
+def _events(request: InformationRequest, kind: EventKind, summary: str, actor: User | None, now: datetime) -> None:
     for child in request.contact.children.all():
         event_record(
             child=child, kind=kind, occurred_on=today_of(now), summary=summary, subject=request, actor=actor, now=now
@@ -227,3 +227,22 @@ def information_answer(
     summary = f"{request.agency} answered{late}: {found} item{'s' if found != 1 else ''}."
     _events(request, EventKind.INFORMATION_RECEIVED, summary, actor, now)
     return request
+
+
+@transaction.atomic
+def late_requests_escalate(*, now: datetime) -> list[InformationRequest]:
+    """Escalate every request past its deadline and still unanswered, once, to its agency's named manager (or, if
+    the agency names none, record that nobody could be told). Run on a schedule: `macpu escalate-late-requests`."""
+    late = list(
+        InformationRequest.objects.select_for_update()
+        .filter(answered_at__isnull=True, escalated_at__isnull=True, due_at__lt=now)
+        .select_related("agency__manager", "contact")
+        .order_by("due_at", "pk")
+    )
+    for request in late:
+        manager = request.agency.manager
+        request.escalated_at, request.escalated_to = now, manager
+        request.save(update_fields=["escalated_at", "escalated_to"])
+        to = f"escalated to {manager.display_name}" if manager else "late, and the agency names no manager to tell"
+        _events(request, EventKind.REQUEST_ESCALATED, f"Request to {request.agency} {to}.", None, now)
+    return late

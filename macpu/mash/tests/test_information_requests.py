@@ -4,9 +4,12 @@ with its reason, answers item by item, and each disclosure marker kept wherever 
 from __future__ import annotations
 
 import datetime as dt
+from io import StringIO
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.utils import timezone
 
 from macpu.access.models import AuditEvent
 from macpu.agencies.models import AgencyKind, Role
@@ -257,3 +260,39 @@ def test_a_partner_practitioner_sees_only_the_requests_sent_to_their_agency(unit
 
     assert [r.agency.name for r in health] == ["Demo health visiting"]
     assert not probation.exists()
+
+
+def test_late_requests_are_escalated_once_to_the_agencys_named_manager(unit, social_worker):
+    police_manager = UserFactory(
+        role=Role.PARTNER_PRACTITIONER, first_name="Pat", last_name="Inspector", agency=unit["agencies"]["police"]
+    )
+    unit["agencies"]["police"].manager = police_manager
+    unit["agencies"]["police"].save()
+    red = send(unit, social_worker, AgencyKind.POLICE, Rag.RED)  # due Mon 7 Dec 11:30
+    amber = send(unit, social_worker, AgencyKind.HEALTH, Rag.AMBER)  # due Wed 9 Dec 15:30
+    probation = send(unit, social_worker, AgencyKind.PROBATION, Rag.RED, people=[unit["kai"]])  # no manager
+
+    before = services.late_requests_escalate(now=at(7, 11, 30))
+    escalated = services.late_requests_escalate(now=at(7, 12))
+    again = services.late_requests_escalate(now=at(7, 13))
+
+    assert before == [] and again == []
+    assert [r.pk for r in escalated] == [red.pk, probation.pk]
+    red.refresh_from_db(), amber.refresh_from_db()
+    assert (red.escalated_at, red.escalated_to) == (at(7, 12), police_manager)
+    assert amber.escalated_at is None
+    summaries = set(Event.objects.filter(kind="request_escalated").values_list("summary", flat=True))
+    assert summaries == {
+        "Request to Demo Constabulary escalated to Pat Inspector.",
+        "Request to Demo probation late, and the agency names no manager to tell.",
+    }
+
+
+def test_the_escalation_command_says_what_it_escalated(unit, social_worker):
+    send(unit, social_worker, AgencyKind.POLICE, Rag.RED, now=timezone.now() - dt.timedelta(days=7))  # long due
+    out = StringIO()
+
+    call_command("escalate-late-requests", stdout=out)
+
+    assert out.getvalue().splitlines()[-1] == "1 late request escalated."
+    assert "to Demo Constabulary: escalated to nobody named." in out.getvalue()
