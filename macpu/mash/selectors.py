@@ -7,11 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from macpu.agencies.models import User
 from macpu.intake.models import Contact
 from macpu.mash.models import Disclosure, InformationItem, InformationRequest
+from macpu.people.models import Person
 
 
 def item_scope(user: User) -> Q:
@@ -41,8 +42,8 @@ def agency_requests(user: User) -> QuerySet[InformationRequest]:
         return InformationRequest.objects.none()
     return (
         InformationRequest.objects.filter(agency_id=user.agency_id)
-        .select_related("agency", "contact")
-        .prefetch_related("people")
+        .select_related("agency", "contact", "escalated_to")
+        .prefetch_related(Prefetch("people", queryset=Person.objects.order_by("family_name", "given_name", "pk")))
     )
 
 
