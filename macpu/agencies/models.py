@@ -114,6 +114,9 @@ class User(AbstractUser):
         return self.display_name
 
 
+RAG_HOURS = [MinValueValidator(1), MaxValueValidator(240)]
+
+
 class LocalAuthority(models.Model):
     """The one local authority this installation serves, with its local choices (domain.md: 'local')."""
 
@@ -147,11 +150,11 @@ class LocalAuthority(models.Model):
     # Information requests to agencies (macpu.mash): when the working day runs, and each rating's deadline.
     working_day_starts = models.TimeField("Working hours start", default=time(9))
     working_day_ends = models.TimeField("Working hours end", default=time(17))
-    red_hours = models.PositiveSmallIntegerField("Red: hours to answer", default=4)
+    red_hours = models.PositiveSmallIntegerField("Red: hours to answer", default=4, validators=RAG_HOURS)
     red_working_hours = models.BooleanField("Red: count working hours only", default=True)
-    amber_hours = models.PositiveSmallIntegerField("Amber: hours to answer", default=24)
+    amber_hours = models.PositiveSmallIntegerField("Amber: hours to answer", default=24, validators=RAG_HOURS)
     amber_working_hours = models.BooleanField("Amber: count working hours only", default=True)
-    green_hours = models.PositiveSmallIntegerField("Green: hours to answer", default=72)
+    green_hours = models.PositiveSmallIntegerField("Green: hours to answer", default=72, validators=RAG_HOURS)
     green_working_hours = models.BooleanField("Green: count working hours only", default=False)
 
     class Meta:
@@ -167,7 +170,9 @@ class LocalAuthority(models.Model):
                 condition=models.Q(strategy_discussion_working_days__gte=1), name="strategy_discussion_positive"
             ),
             models.CheckConstraint(
-                condition=models.Q(working_day_ends__gt=models.F("working_day_starts")), name="working_day_order"
+                condition=models.Q(working_day_ends__gt=models.F("working_day_starts")),
+                name="working_day_order",
+                violation_error_message="Working hours must end after they start.",
             ),
             models.CheckConstraint(
                 condition=models.Q(red_hours__gte=1, amber_hours__gte=1, green_hours__gte=1), name="rag_hours_positive"

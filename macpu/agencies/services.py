@@ -13,6 +13,14 @@ LOCAL_SETTINGS = (
     "strategy_discussion_working_days",
     "due_soon_working_days",
     "start_day_counts",
+    "working_day_starts",
+    "working_day_ends",
+    "red_hours",
+    "red_working_hours",
+    "amber_hours",
+    "amber_working_hours",
+    "green_hours",
+    "green_working_hours",
 )
 
 

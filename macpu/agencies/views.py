@@ -60,9 +60,26 @@ class LocalSettingsForm(forms.ModelForm):
         help_texts = {
             "code": "The 3-digit code the Department for Education gives the local authority.",
             "start_day_counts": "Untick to count from the next working day instead.",
+            "working_day_starts": "For information requests' deadlines. 24-hour clock, like 09:00.",
+            "working_day_ends": "24-hour clock, like 17:00.",
+            "green_working_hours": "Untick to count every hour, nights and weekends included.",
+        }
+        widgets = {
+            name: forms.TimeInput(format="%H:%M", attrs={"class": "govuk-input--width-5"})
+            for name in ("working_day_starts", "working_day_ends")
         }
         error_messages = {
             "name": {"required": "Enter the local authority's name."},
+            **{
+                name: {
+                    "required": f"Enter the time {what}, like {example}.",
+                    "invalid": f"Enter the time {what} as hours and minutes, like {example}.",
+                }
+                for name, what, example in [
+                    ("working_day_starts", "working hours start", "09:00"),
+                    ("working_day_ends", "working hours end", "17:00"),
+                ]
+            },
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -20,6 +20,13 @@ FORM = {
     "strategy_discussion_working_days": "1",
     "due_soon_working_days": "2",
     "start_day_counts": "on",
+    "working_day_starts": "09:00",
+    "working_day_ends": "17:00",
+    "red_hours": "4",
+    "red_working_hours": "on",
+    "amber_hours": "24",
+    "amber_working_hours": "on",
+    "green_hours": "72",
 }
 
 
@@ -82,6 +89,9 @@ def test_a_setting_out_of_range_is_refused_naming_the_field_and_nothing_changes(
         ("name", "", "Enter the local authority&#x27;s name."),
         ("code", "", "Enter the 3-digit Department for Education code."),
         ("code", "1234", "Enter the 3-digit Department for Education code."),
+        ("working_day_starts", "9am", "Enter the time working hours start as hours and minutes, like 09:00."),
+        ("working_day_ends", "", "Enter the time working hours end, like 17:00."),
+        ("red_hours", "0", "Red: hours to answer must be between 1 and 240."),
     ],
 )
 def test_each_refused_setting_has_a_message_naming_it_and_no_django_default(
@@ -132,3 +142,30 @@ def test_nobody_but_an_administrator_sees_or_changes_the_settings(client, local_
         assert "govuk-template" in body and "<h1>403 Forbidden</h1>" not in body
         assert "Working days" not in body and "Local settings" not in body
     assert LocalAuthority.objects.get().visit_frequency_working_days == 10
+
+
+@pytest.mark.django_db
+def test_an_administrator_sets_the_working_day_and_each_ratings_hours(client, local_authority, administrator):
+    client.force_login(administrator)
+
+    saved = client.post(
+        reverse("local-settings"),
+        {
+            **FORM,
+            "working_day_starts": "08:30",
+            "working_day_ends": "18:00",
+            "green_hours": "3",
+            "green_working_hours": "on",
+        },
+        follow=True,
+    )
+    backwards = client.post(
+        reverse("local-settings"), {**FORM, "working_day_starts": "17:00", "working_day_ends": "09:00"}
+    )
+
+    assert "Local settings saved" in saved.content.decode()
+    la = LocalAuthority.objects.get()
+    assert (f"{la.working_day_starts:%H:%M}", f"{la.working_day_ends:%H:%M}") == ("08:30", "18:00")
+    assert (la.green_hours, la.green_working_hours) == (3, True)
+    assert "Working hours must end after they start." in backwards.content.decode()
+    assert f"{LocalAuthority.objects.get().working_day_starts:%H:%M}" == "08:30"
