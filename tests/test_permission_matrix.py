@@ -406,8 +406,9 @@ def answers_upload_page(c: Cell) -> int:
     return 200 if c.user.agency_id else 403
 
 
-def api_agency_post(c: Cell) -> int:
-    """POST /api/v1/requests/<pk>/answer/: only the agency asked finds the request (none of the matrix's users)."""
+def scoped_post(c: Cell) -> int:
+    """A POST-only action on a record (GET is 405): the record through the scope filter first. A POST is sent only
+    to those who may not see it; for the request to an agency, that is everyone in the matrix."""
     return 405 if c.method == GET else 404
 
 
@@ -513,13 +514,14 @@ ROUTES: dict[str, Route] = {
     "child-access": Route(child_pk, access_page),
     # mash: asking agencies, and the requests sent to an agency (none of the matrix's users is in the one asked)
     "request-create": Route(lambda s: {"pk": s.contact.pk}, access_page),
+    "contact-referrer-told": Route(lambda s: {"pk": s.contact.pk}, scoped_post),
     "rag-change": Route(lambda s: {"pk": s.information_request.pk}, access_page),
     "agency-requests": Route(lambda s: {}, open_list, (GET,)),
     "agency-request": Route(lambda s: {"pk": s.information_request.pk}, out_of_scope),
     "answers-upload": Route(lambda s: {}, answers_upload_page),
     "api:request-list": Route(lambda s: {}, open_list, (GET,), api=True),
     "api:request-detail": Route(lambda s: {"pk": s.information_request.pk}, out_of_scope, (GET,), api=True),
-    "api:request-answer": Route(lambda s: {"pk": s.information_request.pk}, api_agency_post, api=True),
+    "api:request-answer": Route(lambda s: {"pk": s.information_request.pk}, scoped_post, api=True),
     "child-invite": Route(child_pk, access_page),
     "invitation-withdraw": Route(lambda s: {"pk": s.child.pk, "invitation_id": s.invitation.pk}, access_post),
     "child-restrict": Route(child_pk, access_page),

@@ -9,6 +9,7 @@ from macpu.people.models import Person
 class EventKind(models.TextChoices):
     CONTACT_RECORDED = "contact_recorded", "Contact recorded"
     CONTACT_DECIDED = "contact_decided", "Contact decision"
+    REFERRER_TOLD = "referrer_told", "Referrer told the outcome"
     INFORMATION_REQUESTED = "information_requested", "Information requested from an agency"
     RAG_CHANGED = "rag_changed", "Information request rating changed"
     INFORMATION_RECEIVED = "information_received", "Information received from an agency"

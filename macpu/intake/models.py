@@ -44,6 +44,12 @@ class Contact(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The closed loop: the referrer told the outcome, in the words of intake.services.referrer_message.
+    referrer_told_at = models.DateTimeField(null=True, blank=True)
+    referrer_told_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    referrer_message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

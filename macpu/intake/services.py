@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Min, Q
+from django.utils.text import get_text_list
 
 from macpu.agencies.models import UNIT_ROLES, Agency, Role, Team, User
 from macpu.chronology.models import EventKind
@@ -176,6 +177,52 @@ def _check_can_open_episode(rules: Rules, children: Sequence[Person], received_o
                 field,
                 f"Episodes cannot overlap: {child.full_name}'s last case closed on {last_closed:%-d %B %Y}.",
             )
+
+
+NEXT_FOR_REFERRER = {
+    ContactOutcome.NO_FURTHER_ACTION: "The unit will take no further action.",
+    ContactOutcome.ADVICE: "The family has been given advice or pointed to services that can help.",
+    ContactOutcome.EARLY_HELP: "The family has been offered early help.",
+    ContactOutcome.REFERRAL: "Children's social care has taken a referral and will be in touch if it needs more "
+    "from you.",
+}
+
+
+def referrer_message(contact: Contact) -> str:
+    """What the referrer is told: the decision and what it means, and nothing the unit learned since (no reasons,
+    nothing from other agencies), so it can go to anyone who raised a concern."""
+    names = get_text_list([c.given_name or "the child" for c in contact.children.order_by("given_name")], "and")
+    return (
+        f"Thank you for telling us on {contact.received_on:%-d %B %Y} about your concern for {names}. "
+        f"The unit has decided: {ContactOutcome(contact.outcome).label.lower()}. "
+        f"{NEXT_FOR_REFERRER[ContactOutcome(contact.outcome)]} "
+        "If you are worried about a child again, contact us straight away."
+    )
+
+
+@transaction.atomic
+def referrer_tell(*, actor: User, now: datetime, contact: Contact) -> Contact:
+    """Record that the referrer was told the outcome, keeping the words they were told."""
+    contact = locked(contact)
+    rules = Rules()
+    check_role(rules, actor, "contact_decide")
+    rules.check(bool(contact.outcome), "__all__", "Decide the contact before telling the referrer the outcome.")
+    rules.check(contact.referrer_told_at is None, "__all__", "The referrer has already been told.")
+    rules.raise_if_broken()
+    contact.referrer_told_at, contact.referrer_told_by = now, actor
+    contact.referrer_message = referrer_message(contact)
+    contact.save(update_fields=["referrer_told_at", "referrer_told_by", "referrer_message"])
+    for child in contact.children.all():
+        event_record(
+            child=child,
+            kind=EventKind.REFERRER_TOLD,
+            occurred_on=today_of(now),
+            subject=contact,
+            summary=f"{contact.referrer_name} told the outcome: {contact.get_outcome_display()}.",
+            actor=actor,
+            now=now,
+        )
+    return contact
 
 
 @transaction.atomic

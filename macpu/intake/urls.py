@@ -9,6 +9,7 @@ urlpatterns = [
     path("contacts/new/", views.contact_create, name="contact-create"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact-detail"),
     path("contacts/<int:pk>/decide/", views.contact_decide_view, name="contact-decide"),
+    path("contacts/<int:pk>/referrer-told/", views.referrer_told_view, name="contact-referrer-told"),
     path("referrals/<int:pk>/decide/", views.ReferralDecideView.as_view(), name="referral-decide"),
     path("referrals/<int:pk>/allocate/", views.ReferralAllocateView.as_view(), name="referral-allocate"),
 ]

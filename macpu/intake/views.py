@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import get_text_list
 from django.views import View
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from macpu.agencies.models import User
 from macpu.agencies.selectors import team_social_workers
@@ -48,6 +48,8 @@ from macpu.intake.services import (
     person_details_correct,
     referral_allocate,
     referral_decide,
+    referrer_message,
+    referrer_tell,
 )
 from macpu.mash.selectors import picture
 from macpu.people.models import Person, Relationship
@@ -209,6 +211,8 @@ def _contact_page(request: HttpRequest, contact: Contact, form: ContactDecisionF
             "form": form if not contact.outcome and may_record(request.user, "contact_decide") else None,  # type: ignore[arg-type]
             "is_referral": contact.outcome == ContactOutcome.REFERRAL,
             "answers": picture(request.user, contact, timezone.now()),  # type: ignore[arg-type]
+            "referrer_message": contact.referrer_message or (referrer_message(contact) if contact.outcome else ""),
+            "may_tell": may_record(request.user, "contact_decide"),  # type: ignore[arg-type]
             "may_ask": request.user.role in SOCIAL_CARE  # type: ignore[union-attr]
             and contact.outcome in ("", ContactOutcome.REFERRAL),
         },
@@ -243,6 +247,18 @@ def contact_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Decision recorded")
             return redirect("contact-detail", pk=contact.pk)
     return _contact_page(request, contact, form)
+
+
+@require_POST
+def referrer_told_view(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = _contact(request, pk)
+    try:
+        referrer_tell(actor=request.user, now=timezone.now(), contact=contact)  # type: ignore[arg-type]
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Recorded that {contact.referrer_name} was told the outcome")
+    return redirect("contact-detail", pk=contact.pk)
 
 
 class ReferralDecideView(ChildFormView):
