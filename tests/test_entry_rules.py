@@ -444,6 +444,29 @@ def test_only_a_team_manager_decides_a_referral(social_worker, team):
     )
 
 
+def test_a_strategy_discussion_without_the_police_goes_ahead_only_with_its_reason_recorded(
+    social_worker, manager, team
+):
+    ref = referral(social_worker, manager, team)
+
+    discussion = strategy_discussion_record(
+        actor=social_worker,
+        now=aware(2027, 1, 5),
+        referral=ref,
+        held_on=D(2027, 1, 5),
+        participants=[
+            Participant(name="Sam Worker", agency_kind="social_care"),
+            Participant(name="Dr Shah", agency_kind="health"),
+        ],
+        decision="s47_single",
+        missing_agency_reason="The police could not join before the child left hospital; briefed by phone after.",
+    )
+
+    assert discussion.missing_agency_reason.startswith("The police could not join")
+    event = Event.objects.get(kind="strategy_discussion", child=ref.child)
+    assert "Went ahead without police: The police could not join" in event.summary
+
+
 def test_a_cin_plan_is_held_once_per_episode_by_the_database(social_worker, manager, team):
     ref = referral(social_worker, manager, team, decision="assessment")
     CinPlan.objects.create(referral=ref, started_on=D(2027, 1, 4))
@@ -467,7 +490,8 @@ def test_a_strategy_discussion_includes_social_care_police_and_health(social_wor
             decision="s47_single",
         ),
         "participants",
-        "needs someone from children's social care, the police and health. Missing: police.",
+        "needs someone from children's social care, the police and health. Missing: police. If it had to go ahead "
+        "without them, say why.",
     )
     refuses(
         lambda: strategy_discussion_record(

@@ -61,6 +61,11 @@ class StrategyDiscussionForm(MeetingAccessForm):
         message="Choose whether immediate protection was taken.",
     )
     reasons = text("Reasons for the decision", long=True)
+    missing_agency_reason = text(
+        "If children's social care, the police or health could not take part, why it went ahead without them",
+        long=True,
+        hint="Only when one of them is missing. Leave empty otherwise.",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"immediate_protection": ImmediateProtection.NONE})
@@ -130,6 +135,7 @@ class StrategyDiscussionForm(MeetingAccessForm):
             "decision": data["decision"],
             "immediate_protection": data["immediate_protection"],
             "reasons": data["reasons"],
+            "missing_agency_reason": data.get("missing_agency_reason") or "",
             "access_for": list(data.get("access_for") or ()),
             "participants": [
                 Participant(

@@ -38,6 +38,9 @@ class StrategyDiscussion(models.Model):
         max_length=20, choices=ImmediateProtection.choices, default=ImmediateProtection.NONE
     )
     reasons = models.TextField(blank=True)
+    missing_agency_reason = models.TextField(
+        "Why it went ahead without children's social care, the police or health", blank=True
+    )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -89,6 +89,7 @@ def strategy_discussion_record(
     reasons: str = "",
     actions: Sequence[Action] = (),
     access_for: Sequence[User] = (),
+    missing_agency_reason: str = "",
 ) -> StrategyDiscussion:
     """Record a strategy discussion. A decision to enquire starts the section 47 enquiry on the same day."""
     referral = locked(referral)
@@ -109,10 +110,10 @@ def strategy_discussion_record(
         present = {p.agency_kind for p in participants}
         missing = [name for kind, name in REQUIRED_AGENCIES.items() if kind not in present]
         rules.check(
-            not missing,
+            not missing or bool(missing_agency_reason.strip()),
             "participants",
             "A strategy discussion needs someone from children's social care, the police and health. "
-            f"Missing: {', '.join(missing)}.",
+            f"Missing: {', '.join(missing)}. If it had to go ahead without them, say why.",
         )
     for i, p in enumerate(participants):
         rules.check(bool(p.name.strip()), f"participant_{i}_name", "Enter the name of each person who took part.")
@@ -142,6 +143,7 @@ def strategy_discussion_record(
         decision=decision,
         immediate_protection=immediate_protection,
         reasons=reasons.strip(),
+        missing_agency_reason=missing_agency_reason.strip() if missing else "",
         recorded_by=actor,
     )
     StrategyParticipant.objects.bulk_create(
@@ -165,7 +167,8 @@ def strategy_discussion_record(
         kind=EventKind.STRATEGY_DISCUSSION,
         occurred_on=held_on,
         subject=discussion,
-        summary=f"Strategy discussion ({agencies}). Decision: {StrategyDecision(decision).label}.",
+        summary=f"Strategy discussion ({agencies}). Decision: {StrategyDecision(decision).label}."
+        + (f" Went ahead without {', '.join(missing)}: {discussion.missing_agency_reason}" if missing else ""),
         actor=actor,
         now=now,
     )
