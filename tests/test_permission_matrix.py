@@ -49,7 +49,7 @@ from macpu.casework.services import assessment_start, cin_plan_start
 from macpu.core.services import may_record
 from macpu.intake.models import ContactOutcome, ReferralDecision
 from macpu.intake.services import contact_decide, contact_record, may_record_contact, referral_allocate, referral_decide
-from macpu.mash.services import information_request_send
+from macpu.mash.services import agency_view_record, information_request_send
 from macpu.people.identifiers import is_valid_nhs_number, upn_problem
 from macpu.people.selectors import visible_people
 from macpu.people.services import PersonDetails, household_record
@@ -120,6 +120,7 @@ class Scenario:
     cin_plan: Any
     invitation: Any
     information_request: Any
+    escalation_step: Any
     restrictor: User
     users: dict[tuple[str, str], User] = field(default_factory=dict)
 
@@ -302,6 +303,9 @@ def build_scenario(social_worker, manager, chair, team) -> Scenario:
         cin_plan=cin_plan,
         invitation=invitation,
         information_request=information_request,
+        escalation_step=agency_view_record(
+            actor=social_worker, now=moment, contact=contact, view="Matrix: a difference.", disagrees=True
+        ).steps.get(),
         restrictor=manager,
         users=users,
     )
@@ -515,6 +519,8 @@ ROUTES: dict[str, Route] = {
     # mash: asking agencies, and the requests sent to an agency (none of the matrix's users is in the one asked)
     "request-create": Route(lambda s: {"pk": s.contact.pk}, access_page),
     "contact-referrer-told": Route(lambda s: {"pk": s.contact.pk}, scoped_post),
+    "agency-view-record": Route(lambda s: {"pk": s.contact.pk}, scoped_post),
+    "escalation-step-decide": Route(lambda s: {"pk": s.escalation_step.pk}, scoped_post),
     "rag-change": Route(lambda s: {"pk": s.information_request.pk}, access_page),
     "agency-requests": Route(lambda s: {}, open_list, (GET,)),
     "agency-request": Route(lambda s: {"pk": s.information_request.pk}, out_of_scope),
@@ -631,7 +637,7 @@ def case_rows() -> tuple[int, ...]:
     tables = [
         connection.ops.quote_name(m._meta.db_table)
         for m in apps.get_models()
-        if m._meta.app_label in {"people", "intake", "casework", "protection", "chronology", "access"}
+        if m._meta.app_label in {"people", "intake", "mash", "casework", "protection", "chronology", "access"}
         and m not in (AuditEvent, AuditSubject)
     ]
     with connection.cursor() as cursor:

@@ -14,6 +14,7 @@ class EventKind(models.TextChoices):
     RAG_CHANGED = "rag_changed", "Information request rating changed"
     INFORMATION_RECEIVED = "information_received", "Information received from an agency"
     REQUEST_ESCALATED = "request_escalated", "Late information request escalated"
+    AGENCY_VIEW = "agency_view", "An agency's view of a decision, and any professional difference"
     REFERRAL_RECEIVED = "referral_received", "Referral received"
     REFERRAL_DECIDED = "referral_decided", "Referral decision"
     ALLOCATED = "allocated", "Case allocated"

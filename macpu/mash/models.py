@@ -145,3 +145,49 @@ class InformationItem(models.Model):
     @property
     def restricted_labels(self) -> list[str]:
         return [Role(r).label for r in self.restricted_to]
+
+
+class AgencyView(models.Model):
+    """One agency's view of the unit's decision on a contact, and whether it disagrees."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="agency_views")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    view = models.TextField("The agency's view, in its own words")
+    disagrees = models.BooleanField(default=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["contact", "agency"], name="one_view_per_agency_per_contact")]
+
+    def __str__(self) -> str:
+        return f"{self.agency}'s view"
+
+
+class StepOutcome(models.TextChoices):
+    RESOLVED = "resolved", "Resolved at this step"
+    ESCALATED = "escalated", "Not resolved: escalated to the next step"
+
+
+class EscalationStep(models.Model):
+    """One step of resolving a professional difference (the local steps, settings.ESCALATION_STEPS)."""
+
+    view = models.ForeignKey(AgencyView, on_delete=models.PROTECT, related_name="steps")
+    number = models.PositiveSmallIntegerField()
+    label = models.CharField(max_length=200)
+    opened_on = models.DateField()
+    due_on = models.DateField()
+    outcome = models.CharField(max_length=10, choices=StepOutcome.choices, blank=True)
+    notes = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["view", "number"]
+        constraints = [models.UniqueConstraint(fields=["view", "number"], name="one_escalation_step_per_number")]
+
+    def __str__(self) -> str:
+        return self.label

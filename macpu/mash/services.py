@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.conf import settings
 from django.db import transaction
 
 from macpu.agencies.models import Agency, Role, User
@@ -15,7 +16,18 @@ from macpu.chronology.models import EventKind
 from macpu.chronology.services import event_record
 from macpu.core.services import SOCIAL_CARE, Rules, locked, today_of
 from macpu.intake.models import Contact, ContactOutcome
-from macpu.mash.models import Disclosure, InformationItem, InformationRequest, ItemKind, LawfulBasis, Rag, RagChange
+from macpu.mash.models import (
+    AgencyView,
+    Disclosure,
+    EscalationStep,
+    InformationItem,
+    InformationRequest,
+    ItemKind,
+    LawfulBasis,
+    Rag,
+    RagChange,
+    StepOutcome,
+)
 from macpu.people.models import Person
 from macpu.timescales.working_hours import WorkingHours, deadline
 
@@ -246,3 +258,86 @@ def late_requests_escalate(*, now: datetime) -> list[InformationRequest]:
         to = f"escalated to {manager.display_name}" if manager else "late, and the agency names no manager to tell"
         _events(request, EventKind.REQUEST_ESCALATED, f"Request to {request.agency} {to}.", None, now)
     return late
+
+
+def _open_step(view: AgencyView, number: int, today: date) -> EscalationStep:
+    label, days = settings.ESCALATION_STEPS[number]
+    due = working_day_calendar().add_working_days(today, days, start_day_counts=local_authority().start_day_counts)
+    return EscalationStep.objects.create(view=view, number=number, label=label, opened_on=today, due_on=due)
+
+
+@transaction.atomic
+def agency_view_record(*, actor: User, now: datetime, contact: Contact, view: str, disagrees: bool) -> AgencyView:
+    """The actor's agency's view of the front-door decision on a contact (while it waits, or once made). A
+    disagreement opens the first step of resolving the professional difference."""
+    contact = locked(contact)
+    rules = Rules()
+    rules.check(actor.agency_id is not None, "__all__", "Only a member of an agency's staff can record its view.")
+    rules.check(bool(view.strip()), "view", "Give your agency's view, in your own words.")
+    rules.check(
+        not contact.agency_views.filter(agency_id=actor.agency_id).exists(),
+        "__all__",
+        f"{actor.agency} has already recorded its view of this decision.",
+    )
+    rules.raise_if_broken()
+    recorded = AgencyView.objects.create(
+        contact=contact,
+        agency_id=actor.agency_id,
+        view=view.strip(),
+        disagrees=disagrees,
+        recorded_by=actor,
+        recorded_at=now,
+    )
+    if disagrees:
+        step = _open_step(recorded, 0, today_of(now))
+        summary = f"{actor.agency} disagrees with the decision: {step.label.lower()} by {step.due_on:%-d %B %Y}."
+    else:
+        summary = f"{actor.agency} agrees with the decision."
+    for child in contact.children.all():
+        event_record(
+            child=child,
+            kind=EventKind.AGENCY_VIEW,
+            occurred_on=today_of(now),
+            summary=summary,
+            subject=recorded,
+            actor=actor,
+            now=now,
+        )
+    return recorded
+
+
+@transaction.atomic
+def escalation_step_decide(
+    *, actor: User, now: datetime, step: EscalationStep, outcome: str, notes: str
+) -> EscalationStep:
+    """The outcome of one step: resolved, or escalated to the next (there is none after the last)."""
+    step = locked(step)
+    last = step.number == len(settings.ESCALATION_STEPS) - 1
+    rules = Rules()
+    rules.check(actor.agency_id is not None, "__all__", "Only a member of an agency's staff can record this.")
+    rules.check(not step.outcome, "__all__", "This step already has its outcome.")
+    rules.check(outcome in StepOutcome.values, "outcome", "Choose whether the difference was resolved.")
+    rules.check(
+        not (last and outcome == StepOutcome.ESCALATED),
+        "outcome",
+        "This is the last step: the safeguarding partners' decision stands. Record it as resolved.",
+    )
+    rules.check(bool(notes.strip()), "notes", "Say what was agreed, or why it was not.")
+    rules.raise_if_broken()
+    step.outcome, step.notes, step.decided_by, step.decided_on = outcome, notes.strip(), actor, today_of(now)
+    step.save(update_fields=["outcome", "notes", "decided_by", "decided_on"])
+    summary = f"Professional difference: {step.label.lower()}: {StepOutcome(outcome).label.lower()}."
+    if outcome == StepOutcome.ESCALATED:
+        following = _open_step(step.view, step.number + 1, today_of(now))
+        summary += f" Next: {following.label.lower()} by {following.due_on:%-d %B %Y}."
+    for child in step.view.contact.children.all():
+        event_record(
+            child=child,
+            kind=EventKind.AGENCY_VIEW,
+            occurred_on=today_of(now),
+            summary=summary,
+            subject=step,
+            actor=actor,
+            now=now,
+        )
+    return step

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from macpu.access import audit
 from macpu.agencies.models import User
@@ -22,7 +23,7 @@ from macpu.intake.models import Contact
 from macpu.intake.selectors import contact_get
 from macpu.mash import services, upload
 from macpu.mash.forms import AnswerForm, AskForm, RagChangeForm
-from macpu.mash.models import InformationRequest
+from macpu.mash.models import EscalationStep, InformationRequest
 from macpu.mash.selectors import agency_requests, picture
 from macpu.people.models import Person
 
@@ -186,3 +187,47 @@ def answers_upload_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"{len(answered)} answer{'s' if len(answered) != 1 else ''} sent to the unit")
             return redirect("agency-requests")
     return render(request, "mash/upload.html", {"form": form, "columns": upload.COLUMNS})
+
+
+@require_POST
+def agency_view_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the user's agency's view of the decision on a contact they can see."""
+    user: User = request.user  # type: ignore[assignment]
+    contact = contact_get(user=user, contact_id=pk)
+    if contact is None:
+        raise Http404
+    try:
+        services.agency_view_record(
+            actor=user,
+            now=timezone.now(),
+            contact=contact,
+            view=request.POST.get("view", ""),
+            disagrees=request.POST.get("disagrees") == "yes",
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{user.agency}'s view recorded")
+    return redirect("contact-detail", pk=contact.pk)
+
+
+@require_POST
+def escalation_step_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    step = EscalationStep.objects.select_related("view").filter(pk=pk).first()
+    contact = contact_get(user=user, contact_id=step.view.contact_id) if step else None
+    if step is None or contact is None:
+        raise Http404
+    try:
+        services.escalation_step_decide(
+            actor=user,
+            now=timezone.now(),
+            step=step,
+            outcome=request.POST.get("outcome", ""),
+            notes=request.POST.get("notes", ""),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Outcome of '{step.label}' recorded")
+    return redirect("contact-detail", pk=contact.pk)

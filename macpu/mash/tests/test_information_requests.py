@@ -14,7 +14,7 @@ from django.utils import timezone
 from macpu.access.models import AuditEvent
 from macpu.agencies.models import AgencyKind, Role
 from macpu.chronology.models import Event
-from macpu.intake.services import contact_record
+from macpu.intake.services import contact_decide, contact_record
 from macpu.mash import selectors, services
 from macpu.mash.models import Disclosure, InformationRequest, ItemKind, LawfulBasis, Rag
 from macpu.mash.services import Item
@@ -296,3 +296,87 @@ def test_the_escalation_command_says_what_it_escalated(unit, social_worker):
 
     assert out.getvalue().splitlines()[-1] == "1 late request escalated."
     assert "to Demo Constabulary: escalated to nobody named." in out.getvalue()
+
+
+def test_education_disagrees_with_the_decision_and_the_difference_is_escalated_one_step(unit, social_worker):
+    contact = unit["contact"]
+    contact_decide(
+        actor=social_worker,
+        now=at(4, 16),
+        contact=contact,
+        outcome="advice",
+        reasons="No role for social care.",
+        decided_on=FRIDAY.date(),
+    )
+    nursery = UserFactory(role=Role.PARTNER_PRACTITIONER, agency=unit["agencies"][AgencyKind.EDUCATION])
+
+    view = services.agency_view_record(
+        actor=nursery,
+        now=at(4, 16, 30),
+        contact=contact,
+        view="Ava is often hungry; we want an assessment.",
+        disagrees=True,
+    )
+    twice = errors(
+        lambda: services.agency_view_record(
+            actor=nursery, now=at(4, 17), contact=contact, view="Again.", disagrees=True
+        )
+    )
+    first = view.steps.get()
+    services.escalation_step_decide(
+        actor=nursery, now=at(7, 10), step=first, outcome="escalated", notes="Still no agreement after a call."
+    )
+    second = view.steps.get(number=1)
+
+    # step 1: 1 working day, the start day counting (Fri 4 Dec); step 2: 2 working days from Mon 7 Dec
+    assert (first.label, first.opened_on, first.due_on) == (
+        "The practitioners talk it through",
+        FRIDAY.date(),
+        FRIDAY.date(),
+    )
+    assert (second.label, second.opened_on, second.due_on) == (
+        "Their managers",
+        dt.date(2026, 12, 7),
+        dt.date(2026, 12, 8),
+    )
+    assert twice == {"__all__": ["Demo nursery has already recorded its view of this decision."]}
+    summaries = list(
+        Event.objects.filter(kind="agency_view", child=unit["ava"]).order_by("pk").values_list("summary", flat=True)
+    )
+    assert summaries == [
+        "Demo nursery disagrees with the decision: the practitioners talk it through by 4 December 2026.",
+        "Professional difference: the practitioners talk it through: not resolved: escalated to the next step. "
+        "Next: their managers by 8 December 2026.",
+    ]
+
+
+def test_the_last_step_cannot_be_escalated(unit, social_worker):
+    nursery = UserFactory(role=Role.PARTNER_PRACTITIONER, agency=unit["agencies"][AgencyKind.EDUCATION])
+
+    contact_decide(
+        actor=social_worker,
+        now=at(4, 16),
+        contact=unit["contact"],
+        outcome="nfa",
+        reasons="No concerns found.",
+        decided_on=FRIDAY.date(),
+    )
+    view = services.agency_view_record(
+        actor=nursery, now=at(4, 17), contact=unit["contact"], view="We disagree.", disagrees=True
+    )
+    for number in range(3):
+        services.escalation_step_decide(
+            actor=nursery, now=at(7, 10), step=view.steps.get(number=number), outcome="escalated", notes="No."
+        )
+    last = view.steps.get(number=3)
+
+    at_the_top = errors(
+        lambda: services.escalation_step_decide(
+            actor=nursery, now=at(8, 10), step=last, outcome="escalated", notes="Still no."
+        )
+    )
+
+    assert last.label == "The safeguarding partners"
+    assert at_the_top == {
+        "outcome": ["This is the last step: the safeguarding partners' decision stands. Record it as resolved."]
+    }

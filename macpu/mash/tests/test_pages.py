@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from macpu.agencies.models import UNIT_ROLES, AgencyKind, Role
 from macpu.intake.services import contact_record
-from macpu.mash.models import Disclosure, InformationRequest, ItemKind, LawfulBasis
+from macpu.mash.models import Disclosure, EscalationStep, InformationRequest, ItemKind, LawfulBasis
 from macpu.mash.upload import COLUMNS
 from macpu.people.services import PersonDetails, household_record
 from tests.factories import AgencyFactory, TeamFactory, UserFactory, aware, words
@@ -248,3 +248,29 @@ def test_the_csv_guide_names_every_column_and_every_code():
     codes = [*COLUMNS, *ItemKind.values, *LawfulBasis.values, *Disclosure.values, *(r.value for r in UNIT_ROLES)]
 
     assert [c for c in codes if f"`{c}`" not in guide] == []
+
+
+def test_the_unit_police_officer_records_that_police_disagree_and_the_difference_moves_a_step(client, contact):
+    police = AgencyFactory(name="Demo Constabulary", kind=AgencyKind.POLICE)
+    officer = UserFactory(
+        role=Role.POLICE_OFFICER, agency=police, team=TeamFactory(agency=police, name="MASH police", front_door=True)
+    )
+    client.force_login(officer)
+    url = reverse("contact-detail", args=[contact.pk])
+
+    empty = client.post(
+        reverse("agency-view-record", args=[contact.pk]), {"view": " ", "disagrees": "yes"}, follow=True
+    )
+    client.post(
+        reverse("agency-view-record", args=[contact.pk]),
+        {"view": "Kai is known to us for violence: this needs a strategy discussion.", "disagrees": "yes"},
+    )
+    step = EscalationStep.objects.get()
+    client.post(reverse("escalation-step-decide", args=[step.pk]), {"outcome": "escalated", "notes": "No agreement."})
+    page = said(client.get(url))
+
+    assert "Give your agency's view, in your own words." in said(empty)
+    assert "Demo Constabulary Disagrees Kai is known to us for violence" in page
+    assert "The practitioners talk it through: by" in page and "Not resolved: escalated to the next step" in page
+    assert "Their managers: by" in page and "Record the outcome" in page
+    assert "Record our view" not in page  # one view per agency
