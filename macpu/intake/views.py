@@ -214,7 +214,9 @@ def _contact_page(request: HttpRequest, contact: Contact, form: ContactDecisionF
             "referrer_message": contact.referrer_message or (referrer_message(contact) if contact.outcome else ""),
             "may_tell": may_record(request.user, "contact_decide"),  # type: ignore[arg-type]
             "agency_views": contact.agency_views.select_related("agency", "recorded_by").prefetch_related("steps"),
-            "may_give_view": request.user.agency_id is not None  # type: ignore[union-attr]
+            # Social care's view is its decision; the other agencies say whether they agree with it.
+            "may_give_view": request.user.role not in SOCIAL_CARE  # type: ignore[union-attr]
+            and request.user.agency_id is not None  # type: ignore[union-attr]
             and not contact.agency_views.filter(agency_id=request.user.agency_id).exists(),  # type: ignore[union-attr]
             "may_ask": request.user.role in SOCIAL_CARE  # type: ignore[union-attr]
             and contact.outcome in ("", ContactOutcome.REFERRAL),

@@ -109,6 +109,7 @@ def test_the_unit_asks_the_police_who_answer_and_the_answer_shows_as_its_marker_
     after = said(client.get(reverse("contact-detail", args=[contact.pk])))
 
     assert "What agencies know Demo Constabulary Rating Red" in waiting and "Waiting" in waiting
+    assert "Record our view" not in waiting  # social care's view is its decision
     assert f"{ava.full_name}, {kai.full_name}" in listed or f"{kai.full_name}, {ava.full_name}" in listed
     assert "Answer sent to the unit" in answered and SECRET in answered  # the agency sees its own answer
     assert "Nothing known" in after and "Answered" in after
