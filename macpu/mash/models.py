@@ -122,7 +122,7 @@ class InformationItem(models.Model):
     restricted_to = models.JSONField("Roles who may see it", default=list, blank=True)
 
     class Meta:
-        ordering = ["occurred_on", "pk"]
+        ordering = [models.F("occurred_on").asc(nulls_first=True), "pk"]  # "nothing known" first, on every database
         constraints = [
             models.CheckConstraint(
                 condition=Q(nothing_known=True, kind="", summary="", disclosure="")

@@ -246,7 +246,7 @@ def late_requests_escalate(*, now: datetime) -> list[InformationRequest]:
     """Escalate every request past its deadline and still unanswered, once, to its agency's named manager (or, if
     the agency names none, record that nobody could be told). Run on a schedule: `macpu escalate-late-requests`."""
     late = list(
-        InformationRequest.objects.select_for_update()
+        InformationRequest.objects.select_for_update(of=("self",))
         .filter(answered_at__isnull=True, escalated_at__isnull=True, due_at__lt=now)
         .select_related("agency__manager", "contact")
         .order_by("due_at", "pk")
