@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
 from macpu.agencies.models import UNIT_ROLES, Agency, AgencyKind, Role
 from macpu.intake.forms import date_field, radios, select, text
@@ -45,13 +46,11 @@ class AskForm(forms.Form):
     rag = radios("Rating", [(r.value, f"{r.label}: {RAG_HINTS[r]}") for r in Rag], message="Choose a rating.")
     rag_rationale = text("Why this rating", long=True, required=True, message="Say why you chose this rating.")
 
-    def __init__(self, *args: Any, household: Sequence[Person], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, household: QuerySet[Person], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         people = self.fields["people"]
-        people.queryset = Person.objects.filter(pk__in=[p.pk for p in household]).order_by(  # type: ignore[attr-defined]
-            "family_name", "given_name"
-        )
-        people.initial = [p.pk for p in household]
+        people.queryset = household.order_by("family_name", "given_name")  # type: ignore[attr-defined]
+        people.initial = list(household.values_list("pk", flat=True))
 
 
 class RagChangeForm(forms.Form):

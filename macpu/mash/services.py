@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 
 from macpu.agencies.models import Agency, Role, User
 from macpu.agencies.selectors import local_authority, working_day_calendar
@@ -53,10 +53,13 @@ def household(contact: Contact) -> set[int]:
     return people
 
 
-def _events(request: InformationRequest, kind: EventKind, summary: str, actor: User | None, now: datetime) -> None:
-    for child in request.contact.children.all():
+def _events(
+    contact: Contact, subject: models.Model, kind: EventKind, summary: str, actor: User | None, now: datetime
+) -> None:
+    """The same event on each of the contact's children's timelines, each with its audit row."""
+    for child in contact.children.all():
         event_record(
-            child=child, kind=kind, occurred_on=today_of(now), summary=summary, subject=request, actor=actor, now=now
+            child=child, kind=kind, occurred_on=today_of(now), summary=summary, subject=subject, actor=actor, now=now
         )
 
 
@@ -111,7 +114,14 @@ def information_request_send(
         sent_by=actor,
     )
     request.people.set(people)
-    _events(request, EventKind.INFORMATION_REQUESTED, f"{agency} asked ({Rag(rag).label.lower()}).", actor, now)
+    _events(
+        request.contact,
+        request,
+        EventKind.INFORMATION_REQUESTED,
+        f"{agency} asked ({Rag(rag).label.lower()}).",
+        actor,
+        now,
+    )
     return request
 
 
@@ -138,7 +148,7 @@ def rag_change(*, actor: User, now: datetime, request: InformationRequest, rag: 
     request.rag, request.due_at = rag, change.due_after
     request.save(update_fields=["rag", "due_at"])
     summary = f"Request to {request.agency} rated {Rag(rag).label.lower()}, was {Rag(change.rag_before).label.lower()}."
-    _events(request, EventKind.RAG_CHANGED, summary, actor, now)
+    _events(request.contact, request, EventKind.RAG_CHANGED, summary, actor, now)
     return change
 
 
@@ -237,7 +247,7 @@ def information_answer(
     found = sum(not item.nothing_known for item in items)
     late = " (late)" if now > request.due_at else ""
     summary = f"{request.agency} answered{late}: {found} item{'s' if found != 1 else ''}."
-    _events(request, EventKind.INFORMATION_RECEIVED, summary, actor, now)
+    _events(request.contact, request, EventKind.INFORMATION_RECEIVED, summary, actor, now)
     return request
 
 
@@ -256,7 +266,7 @@ def late_requests_escalate(*, now: datetime) -> list[InformationRequest]:
         request.escalated_at, request.escalated_to = now, manager
         request.save(update_fields=["escalated_at", "escalated_to"])
         to = f"escalated to {manager.display_name}" if manager else "late, and the agency names no manager to tell"
-        _events(request, EventKind.REQUEST_ESCALATED, f"Request to {request.agency} {to}.", None, now)
+        _events(request.contact, request, EventKind.REQUEST_ESCALATED, f"Request to {request.agency} {to}.", None, now)
     return late
 
 
@@ -293,16 +303,7 @@ def agency_view_record(*, actor: User, now: datetime, contact: Contact, view: st
         summary = f"{actor.agency} disagrees with the decision: {step.label.lower()} by {step.due_on:%-d %B %Y}."
     else:
         summary = f"{actor.agency} agrees with the decision."
-    for child in contact.children.all():
-        event_record(
-            child=child,
-            kind=EventKind.AGENCY_VIEW,
-            occurred_on=today_of(now),
-            summary=summary,
-            subject=recorded,
-            actor=actor,
-            now=now,
-        )
+    _events(contact, recorded, EventKind.AGENCY_VIEW, summary, actor, now)
     return recorded
 
 
@@ -330,14 +331,5 @@ def escalation_step_decide(
     if outcome == StepOutcome.ESCALATED:
         following = _open_step(step.view, step.number + 1, today_of(now))
         summary += f" Next: {following.label.lower()} by {following.due_on:%-d %B %Y}."
-    for child in step.view.contact.children.all():
-        event_record(
-            child=child,
-            kind=EventKind.AGENCY_VIEW,
-            occurred_on=today_of(now),
-            summary=summary,
-            subject=step,
-            actor=actor,
-            now=now,
-        )
+    _events(step.view.contact, step, EventKind.AGENCY_VIEW, summary, actor, now)
     return step

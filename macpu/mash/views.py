@@ -45,7 +45,7 @@ def _contact_for_social_care(request: HttpRequest, pk: int) -> Contact:
 def request_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask an agency about people in a contact's household."""
     contact = _contact_for_social_care(request, pk)
-    household = [Person.objects.get(pk=p) for p in sorted(services.household(contact))]
+    household = Person.objects.filter(pk__in=services.household(contact))
     form = AskForm(request.POST if request.method == "POST" else None, household=household)
     if request.method == "POST" and form.is_valid():
         try:
