@@ -131,7 +131,11 @@ def after_the_referral_decision(ava, *, social_worker, manager, chair):
             Participant(name="Dr Shah", agency_kind="health", view="Child protection medical needed."),
         ],
         decision=StrategyDecision.S47_JOINT,
-        actions=[Action(action="Child protection medical", owner="Dr Shah", due_on=D(2026, 12, 30))],
+        actions=[
+            Action(
+                action="Child protection medical", owner="Dr Shah", due_on=D(2026, 12, 30), agency=social_worker.agency
+            )
+        ],
     )
     enquiry = discussion.s47
     s47_child_seen(

@@ -207,7 +207,9 @@ def build_scenario(social_worker, manager, chair, team) -> Scenario:
             Participant(name="Dr Shah", agency_kind="health"),
         ],
         decision=StrategyDecision.S47_JOINT,
-        actions=[Action(action="Child protection medical", owner="Dr Shah", due_on=day(86))],
+        actions=[
+            Action(action="Child protection medical", owner="Dr Shah", due_on=day(86), agency=social_worker.agency)
+        ],
     )
     enquiry = discussion.s47
     s47_child_seen(actor=social_worker, now=now(87), enquiry=enquiry, seen_on=day(87), seen_alone=True)

@@ -32,8 +32,12 @@ def discussion(social_worker, manager, team, *, decision="s47_joint"):
         participants=AGENCIES,
         decision=decision,
         actions=[
-            Action(action="Child protection medical", owner="Dr Shah", due_on=D(2027, 1, 6)),
-            Action(action="Check school attendance", owner="Ms Head", due_on=D(2027, 1, 8)),
+            Action(
+                action="Child protection medical", owner="Dr Shah", due_on=D(2027, 1, 6), agency=social_worker.agency
+            ),
+            Action(
+                action="Check school attendance", owner="Ms Head", due_on=D(2027, 1, 8), agency=social_worker.agency
+            ),
         ],
     )
 

@@ -22,6 +22,7 @@ class EventKind(models.TextChoices):
     ASSESSMENT_COMPLETED = "assessment_completed", "Assessment completed"
     CIN_PLAN_STARTED = "cin_plan_started", "Child in need plan started"
     CIN_PLAN_ENDED = "cin_plan_ended", "Child in need plan ended"
+    STRATEGY_INVITED = "strategy_invited", "Agencies invited to a strategy discussion"
     STRATEGY_DISCUSSION = "strategy_discussion", "Strategy discussion"
     STRATEGY_ACTION_DONE = "strategy_action_done", "Strategy action done"
     S47_STARTED = "s47_started", "Section 47 enquiry started"

@@ -77,6 +77,11 @@ STEP_ROLES: dict[str, tuple[frozenset[Role], str]] = {
     "referral_create": (SOCIAL_CARE, "Only children's social care staff can record a referral."),
     "referral_decide": (MANAGER, "Only a team manager can decide a referral."),
     "referral_allocate": (MANAGER, "Only a team manager can allocate a case."),
+    "strategy_invite": (
+        SOCIAL_CARE,
+        "Only children's social care staff can invite agencies to a strategy discussion: children's social care "
+        "convenes it.",
+    ),
     "strategy_discussion_record": (
         SOCIAL_CARE,
         "Only children's social care staff can record a strategy discussion: children's social care convenes it.",

@@ -1746,7 +1746,10 @@ class _Executor:
         ]
         actions = [
             Action(
-                "See the children and speak to them alone where possible", actor.display_name, on + timedelta(days=1)
+                "See the children and speak to them alone where possible",
+                actor.display_name,
+                on + timedelta(days=1),
+                sc,
             )
         ]
         if education is not None:
@@ -1761,7 +1764,10 @@ class _Executor:
             )
             actions.append(
                 Action(
-                    "Share attendance and any concerns noted by school", education.display_name, on + timedelta(days=2)
+                    "Share attendance and any concerns noted by school",
+                    education.display_name,
+                    on + timedelta(days=2),
+                    education.agency,
                 )
             )
         if decision == StrategyDecision.S47_JOINT:
@@ -1770,6 +1776,7 @@ class _Executor:
                     "Joint visit and consider achieving best evidence interview",
                     police.display_name,
                     on + timedelta(days=1),
+                    pol,
                 )
             )
         for _, child, referral in self.each():

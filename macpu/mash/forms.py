@@ -29,7 +29,17 @@ class PeopleChoice(forms.ModelMultipleChoiceField):
         return obj.full_name
 
 
-class AskForm(forms.Form):
+class QuestionForm(forms.Form):
+    """What the unit asks an agency, and the rating that sets when the answer is due."""
+
+    question = text("What the unit needs to know", long=True, required=True, message="Say what the unit needs to know.")
+    rag = radios("Rating", [(r.value, f"{r.label}: {RAG_HINTS[r]}") for r in Rag], message="Choose a rating.")
+    rag_rationale = text("Why this rating", long=True, required=True, message="Say why you chose this rating.")
+
+
+class AskForm(QuestionForm):
+    field_order = ["agency", "people"]
+
     agency = forms.ModelChoiceField(
         queryset=Agency.objects.exclude(kind=AgencyKind.SOCIAL_CARE),
         label="Agency to ask",
@@ -42,9 +52,6 @@ class AskForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one person to ask about."},
     )
-    question = text("What the unit needs to know", long=True, required=True, message="Say what the unit needs to know.")
-    rag = radios("Rating", [(r.value, f"{r.label}: {RAG_HINTS[r]}") for r in Rag], message="Choose a rating.")
-    rag_rationale = text("Why this rating", long=True, required=True, message="Say why you chose this rating.")
 
     def __init__(self, *args: Any, household: QuerySet[Person], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.apps import apps
+from django.db.models import F, Model, Prefetch, Q, QuerySet
 
 from macpu.agencies.models import User
 from macpu.intake.models import Contact
@@ -43,7 +44,24 @@ def agency_requests(user: User) -> QuerySet[InformationRequest]:
     return (
         InformationRequest.objects.filter(agency_id=user.agency_id)
         .select_related("agency", "contact", "escalated_to")
-        .prefetch_related(Prefetch("people", queryset=Person.objects.order_by("family_name", "given_name", "pk")))
+        .prefetch_related(
+            Prefetch("people", queryset=Person.objects.order_by("family_name", "given_name", "pk")),
+            "strategy_invitations",
+        )
+    )
+
+
+def agency_actions(user: User) -> QuerySet[Model]:
+    """The actions agreed at strategy discussions for the user's agency, from discussions it was asked to give
+    information to: what it must do, and by when."""
+    actions = apps.get_model("protection", "StrategyAction").objects  # protection builds on mash, not the reverse
+    if user.agency_id is None:
+        return actions.none()
+    return (
+        actions.filter(agency_id=user.agency_id, discussion__invitations__request__agency_id=user.agency_id)
+        .distinct()
+        .select_related("discussion__referral__child")
+        .order_by(F("done_on").desc(nulls_first=True), "due_on", "pk")
     )
 
 

@@ -24,7 +24,7 @@ from macpu.intake.selectors import contact_get
 from macpu.mash import services, upload
 from macpu.mash.forms import AnswerForm, AskForm, RagChangeForm
 from macpu.mash.models import EscalationStep, InformationRequest
-from macpu.mash.selectors import agency_requests, picture
+from macpu.mash.selectors import agency_actions, agency_requests, items_for_family, picture
 from macpu.people.models import Person
 
 
@@ -74,6 +74,17 @@ def request_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def family_summary(request: HttpRequest, pk: int) -> HttpResponse:
+    """What agencies said about a contact's household that the family may be told, to print or read to them: only
+    items marked as shareable with the family (mash.selectors.items_for_family)."""
+    contact = _contact_for_social_care(request, pk)
+    return render(
+        request,
+        "mash/family.html",
+        {"contact": contact, "items": items_for_family(contact), "outcome": contact.get_outcome_display()},
+    )
+
+
 def rag_change(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if user.role not in SOCIAL_CARE:
@@ -114,10 +125,15 @@ def agency_request_list(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     now = timezone.now()
     requests = list(agency_requests(user).order_by(F("answered_at").desc(nulls_first=True), "due_at"))
+    actions = list(agency_actions(user))
     children = {c for r in requests for c in r.contact.children.values_list("pk", flat=True)}
-    audit.seen(children, "list")
+    audit.seen(children | {a.discussion.referral.child_id for a in actions}, "list")
     rows = [{"request": r, "late": (r.answered_at or now) > r.due_at} for r in requests]
-    return render(request, "mash/agency_requests.html", {"rows": rows, "agency": user.agency})
+    return render(
+        request,
+        "mash/agency_requests.html",
+        {"rows": rows, "actions": actions, "today": timezone.localdate(), "agency": user.agency},
+    )
 
 
 def answer(request: HttpRequest, pk: int) -> HttpResponse:

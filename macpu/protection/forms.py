@@ -6,26 +6,32 @@ Row forms (participants, actions, conference attendance) ignore rows left blank;
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from macpu.access.forms import MeetingAccessForm
-from macpu.agencies.models import User
+from macpu.agencies.models import Agency, AgencyKind, User
 from macpu.core.codes import CategoryOfAbuse
 from macpu.intake.forms import date_field, radios, select, text, yes_no
+from macpu.mash.forms import QuestionForm
 from macpu.protection.models import (
     ConferenceDecision,
     ImmediateProtection,
     ParticipantAgency,
     PlanEndReason,
     S47Outcome,
+    StrategyAttendance,
     StrategyDecision,
+    StrategyInvitation,
 )
 from macpu.protection.services import Action, Attendance, Participant
 
 PARTICIPANT_ROWS = 6
 ACTION_ROWS = 3
+ACTION_KEYS = ("action", "agency", "owner", "due_on")
 # The first rows are for the agencies every strategy discussion needs: the row's heading is its agency, so the
 # row does not ask for one again, and its role hint fits the agency.
 PRE_LABELLED = [ParticipantAgency.SOCIAL_CARE, ParticipantAgency.POLICE, ParticipantAgency.HEALTH]
@@ -52,6 +58,53 @@ class Row:
         self.legend, self.fields = legend, fields
 
 
+class AgencyChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Agency) -> str:
+        return f"{obj.name} ({obj.get_kind_display().lower()})" if obj.kind == AgencyKind.OTHER else obj.name
+
+
+class StrategyInviteForm(QuestionForm):
+    """Invite agencies to a strategy discussion; each not yet asked about the contact is asked what it knows."""
+
+    field_order = ["meeting_on", "meeting_time", "agencies"]
+
+    meeting_on = date_field("Date of the discussion")
+    meeting_time = forms.TimeField(
+        label="Time of the discussion",
+        help_text="Use the 24-hour clock, for example 14:30",
+        input_formats=["%H:%M", "%H.%M"],
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-5", "inputmode": "numeric"}),
+        error_messages={
+            "required": "Enter the time of the discussion.",
+            "invalid": "Enter the time of the discussion in hours and minutes, for example 14:30.",
+        },
+    )
+    agencies = AgencyChoices(
+        queryset=Agency.objects.exclude(kind=AgencyKind.SOCIAL_CARE),
+        label="Agencies to invite",
+        help_text="A strategy discussion needs the police and health, with children's social care. Agencies not yet "
+        "asked about this contact are asked what they know about everyone in the household.",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose the agencies to invite."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agencies"].initial = list(  # the two every discussion needs
+            Agency.objects.filter(kind__in=[AgencyKind.POLICE, AgencyKind.HEALTH]).values_list("pk", flat=True)
+        )
+        self.fields["rag"].initial = "red"
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        meeting_at = timezone.make_aware(datetime.combine(data["meeting_on"], data["meeting_time"]))
+        return {
+            "meeting_at": meeting_at,
+            "agencies": list(data["agencies"]),
+            **{k: data[k] for k in ("question", "rag", "rag_rationale")},
+        }
+
+
 class StrategyDiscussionForm(MeetingAccessForm):
     held_on = date_field("Date of the discussion")
     decision = radios("Decision", StrategyDecision.choices, message="Choose the decision of the discussion.")
@@ -67,9 +120,17 @@ class StrategyDiscussionForm(MeetingAccessForm):
         hint="Only when one of them is missing. Leave empty otherwise.",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, invitations: Sequence[StrategyInvitation] = (), **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"immediate_protection": ImmediateProtection.NONE})
         super().__init__(*args, **kwargs)
+        self.invitations = list(invitations)
+        for invitation in self.invitations:
+            self.fields[f"attendance_{invitation.pk}"] = radios(
+                f"Did {invitation.agency} take part?",
+                StrategyAttendance.choices,
+                message=f"Say whether {invitation.agency} took part.",
+            )
+        self.agencies = {str(a.pk): a for a in Agency.objects.all()}
         for i in range(PARTICIPANT_ROWS):
             fixed = PRE_LABELLED[i] if i < len(PRE_LABELLED) else None
             self.fields[f"participant_{i}_name"] = text("Name")
@@ -79,17 +140,25 @@ class StrategyDiscussionForm(MeetingAccessForm):
             self.fields[f"participant_{i}_view"] = text("Their agency's view, in their own words", long=True)
         for i in range(ACTION_ROWS):
             self.fields[f"action_{i}_action"] = text("Action")
+            self.fields[f"action_{i}_agency"] = select(
+                "Agency responsible", [(pk, a.name) for pk, a in self.agencies.items()]
+            )
             self.fields[f"action_{i}_owner"] = text("Who will do it")
             self.fields[f"action_{i}_due_on"] = date_field("Due by", required=False)
         self.order_fields(
             [
                 "held_on",
+                *[n for n in self.fields if n.startswith("attendance_")],
                 *[n for n in self.fields if n.startswith("participant_")],
                 "decision",
                 "immediate_protection",
                 "reasons",
             ]
         )
+
+    @property
+    def attendance_fields(self) -> list[forms.BoundField]:
+        return [self[f"attendance_{i.pk}"] for i in self.invitations]
 
     @property
     def participant_rows(self) -> list[Row]:
@@ -113,7 +182,7 @@ class StrategyDiscussionForm(MeetingAccessForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        for i in self._filled("action", ACTION_ROWS, ("action", "owner", "due_on")):
+        for i in self._filled("action", ACTION_ROWS, ACTION_KEYS):
             if not data.get(f"action_{i}_due_on") and f"action_{i}_due_on" not in self.errors:
                 self.add_error(f"action_{i}_due_on", "Enter the date the action is due by.")
         return data
@@ -121,7 +190,7 @@ class StrategyDiscussionForm(MeetingAccessForm):
     def rows(self) -> dict[str, list[int]]:
         return {
             "participant": self._filled("participant", PARTICIPANT_ROWS, ("name", "role", "view")),
-            "action": self._filled("action", ACTION_ROWS, ("action", "owner", "due_on")),
+            "action": self._filled("action", ACTION_ROWS, ACTION_KEYS),
         }
 
     def service_kwargs(self) -> dict[str, Any]:
@@ -137,6 +206,7 @@ class StrategyDiscussionForm(MeetingAccessForm):
             "reasons": data["reasons"],
             "missing_agency_reason": data.get("missing_agency_reason") or "",
             "access_for": list(data.get("access_for") or ()),
+            "attendance": {i.pk: data[f"attendance_{i.pk}"] for i in self.invitations},
             "participants": [
                 Participant(
                     name=value("participant", i, "name"),
@@ -151,6 +221,7 @@ class StrategyDiscussionForm(MeetingAccessForm):
                     action=value("action", i, "action"),
                     owner=value("action", i, "owner"),
                     due_on=data[f"action_{i}_due_on"],
+                    agency=self.agencies.get(value("action", i, "agency")),
                 )
                 for i in rows["action"]
             ],

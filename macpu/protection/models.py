@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from macpu.agencies.models import Agency
 from macpu.core.codes import CategoryOfAbuse
 from macpu.intake.models import Referral
+from macpu.mash.models import InformationRequest
 
 
 class ParticipantAgency(models.TextChoices):
@@ -67,9 +68,51 @@ class StrategyParticipant(models.Model):
         return f"{self.name} ({self.get_agency_kind_display()})"
 
 
+class StrategyAttendance(models.TextChoices):
+    ATTENDED = "attended", "Took part"
+    INFORMATION_ONLY = "information_only", "Sent information but did not take part"
+    ABSENT = "absent", "Did not take part"
+
+
+class StrategyInvitation(models.Model):
+    """A named agency invited to a strategy discussion that is still to be held; when the discussion is recorded,
+    whether it took part. Its information comes through the contact's information request to that agency."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="strategy_invitations")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="strategy_invitations")
+    meeting_at = models.DateTimeField("When the discussion will be held")
+    request = models.ForeignKey(
+        InformationRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="strategy_invitations"
+    )
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    invited_at = models.DateTimeField()
+    discussion = models.ForeignKey(
+        StrategyDiscussion, on_delete=models.PROTECT, null=True, blank=True, related_name="invitations"
+    )
+    attendance = models.CharField(max_length=16, choices=StrategyAttendance.choices, blank=True)
+
+    class Meta:
+        ordering = ["meeting_at", "agency__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referral", "agency"],
+                condition=Q(discussion__isnull=True),
+                name="one_open_strategy_invitation_per_agency",
+            ),
+            models.CheckConstraint(
+                condition=Q(discussion__isnull=True, attendance="") | Q(discussion__isnull=False) & ~Q(attendance=""),
+                name="strategy_attendance_once_held",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} invited to a strategy discussion"
+
+
 class StrategyAction(models.Model):
     discussion = models.ForeignKey(StrategyDiscussion, on_delete=models.CASCADE, related_name="actions")
     action = models.TextField()
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     owner = models.CharField(max_length=200)
     due_on = models.DateField()
     done_on = models.DateField(null=True, blank=True)

@@ -20,7 +20,7 @@ from macpu.intake.models import Contact, Referral, ReferralDecision
 from macpu.intake.selectors import visible_contacts
 from macpu.people.models import Household, Person, Relationship
 from macpu.people.selectors import visible_people
-from macpu.protection.models import Conference, ConferenceKind, CpPlan, S47Enquiry, S47Outcome
+from macpu.protection.models import Conference, ConferenceKind, CpPlan, S47Enquiry, S47Outcome, StrategyInvitation
 from macpu.timescales import clocks as c
 from macpu.timescales.clocks import Clock, ClockStatus, LocalPolicy
 
@@ -34,7 +34,8 @@ def _referrals() -> object:
         "cin_plans",
         Prefetch("strategy_discussions__s47", queryset=S47Enquiry.objects.select_related("initial_conference")),
         "strategy_discussions__participants",
-        "strategy_discussions__actions",
+        "strategy_discussions__actions__agency",
+        Prefetch("strategy_invitations", queryset=StrategyInvitation.objects.select_related("agency", "request")),
         Prefetch("cp_plans", queryset=CpPlan.objects.prefetch_related("core_groups", "visits", "conferences")),
         Prefetch("conferences", queryset=Conference.objects.select_related("chair").prefetch_related("attendance")),
     )

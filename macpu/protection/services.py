@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from macpu.access.models import Meeting
 from macpu.access.services import meeting_access_give
-from macpu.agencies.models import Agency, Role, User
+from macpu.agencies.models import Agency, AgencyKind, Role, User
 from macpu.chronology.models import EventKind
 from macpu.chronology.services import event_record
 from macpu.core.codes import CategoryOfAbuse, ReferralSource
 from macpu.core.services import Rules, check_role, locked, today_of
 from macpu.intake.models import Referral
 from macpu.intake.services import require_open_and_acted_on
+from macpu.mash.services import household, information_request_send
 from macpu.people.models import Person
 from macpu.protection.models import (
     Conference,
@@ -33,8 +35,10 @@ from macpu.protection.models import (
     S47Outcome,
     StatutoryVisit,
     StrategyAction,
+    StrategyAttendance,
     StrategyDecision,
     StrategyDiscussion,
+    StrategyInvitation,
     StrategyParticipant,
 )
 
@@ -53,6 +57,7 @@ class Action:
     action: str
     owner: str
     due_on: date
+    agency: Agency | None = None  # the agency responsible for it
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,85 @@ def _not_weekend(rules: Rules, held_on: date, field: str) -> None:
 
 
 @transaction.atomic
+@transaction.atomic
+def strategy_invite(
+    *,
+    actor: User,
+    now: datetime,
+    referral: Referral,
+    meeting_at: datetime,
+    agencies: Sequence[Agency],
+    question: str,
+    rag: str,
+    rag_rationale: str,
+) -> list[StrategyInvitation]:
+    """Invite named agencies to a strategy discussion. Each is asked, through the same information request as at the
+    front door, what it knows about the household, unless it has already been asked about this contact."""
+    referral = locked(referral)
+    rules = Rules()
+    check_role(rules, actor, "strategy_invite")
+    require_open_and_acted_on(rules, referral, "meeting_at")
+    rules.check(meeting_at > now, "meeting_at", "The time of the discussion must be in the future.")
+    if rules.check(len(agencies) > 0, "agencies", "Choose the agencies to invite."):
+        already = set(
+            referral.strategy_invitations.filter(discussion__isnull=True, agency__in=agencies).values_list(
+                "agency__name", flat=True
+            )
+        )
+        rules.check(
+            not already,
+            "agencies",
+            f"Already invited to the discussion still to be recorded: {', '.join(sorted(already))}.",
+        )
+        kinds = {a.kind for a in agencies}
+        rules.check(
+            AgencyKind.POLICE in kinds and AgencyKind.HEALTH in kinds,
+            "agencies",
+            "Invite the police and health: a strategy discussion needs both, with children's social care.",
+        )
+    rules.raise_if_broken()
+
+    contact = referral.contact
+    asked = {r.agency_id: r for r in contact.information_requests.all()} if contact else {}
+    people = list(Person.objects.filter(pk__in=household(contact))) if contact else []
+    invitations = []
+    for agency in sorted(agencies, key=lambda a: a.name):
+        request = asked.get(agency.pk)
+        if contact is not None and request is None:
+            request = information_request_send(
+                actor=actor,
+                now=now,
+                contact=contact,
+                agency=agency,
+                people=people,
+                question=question,
+                rag=rag,
+                rag_rationale=rag_rationale,
+            )
+        invitations.append(
+            StrategyInvitation.objects.create(
+                referral=referral,
+                agency=agency,
+                meeting_at=meeting_at,
+                request=request,
+                invited_by=actor,
+                invited_at=now,
+            )
+        )
+    when = timezone.localtime(meeting_at)
+    event_record(
+        child=referral.child,
+        kind=EventKind.STRATEGY_INVITED,
+        occurred_on=today_of(now),
+        subject=invitations[0],
+        summary=f"Strategy discussion arranged for {when:%-d %B %Y at %H:%M}. "
+        f"Invited: {', '.join(i.agency.name for i in invitations)}.",
+        actor=actor,
+        now=now,
+    )
+    return invitations
+
+
 def strategy_discussion_record(
     *,
     actor: User,
@@ -90,9 +174,13 @@ def strategy_discussion_record(
     actions: Sequence[Action] = (),
     access_for: Sequence[User] = (),
     missing_agency_reason: str = "",
+    attendance: Mapping[int, str] | None = None,
 ) -> StrategyDiscussion:
-    """Record a strategy discussion. A decision to enquire starts the section 47 enquiry on the same day."""
+    """Record a strategy discussion: who took part, whether each invited agency did, the decision and the actions
+    each agency owns. A decision to enquire starts the section 47 enquiry on the same day."""
     referral = locked(referral)
+    attendance = attendance or {}
+    invitations = list(referral.strategy_invitations.filter(discussion__isnull=True).select_related("agency"))
     today = today_of(now)
     rules = Rules()
     check_role(rules, actor, "strategy_discussion_record")
@@ -106,8 +194,16 @@ def strategy_discussion_record(
         "immediate_protection",
         "Choose whether immediate protection was taken.",
     )
+    for invitation in invitations:
+        rules.check(
+            attendance.get(invitation.pk) in StrategyAttendance.values,
+            f"attendance_{invitation.pk}",
+            f"Say whether {invitation.agency} took part.",
+        )
     if rules.check(len(participants) > 0, "participants", "Record who took part."):
-        present = {p.agency_kind for p in participants}
+        present = {p.agency_kind for p in participants} | {
+            i.agency.kind for i in invitations if attendance.get(i.pk) == StrategyAttendance.ATTENDED
+        }
         missing = [name for kind, name in REQUIRED_AGENCIES.items() if kind not in present]
         rules.check(
             not missing or bool(missing_agency_reason.strip()),
@@ -128,6 +224,7 @@ def strategy_discussion_record(
             f"action_{i}_action",
             "Each action needs a description and an owner.",
         )
+        rules.check(a.agency is not None, f"action_{i}_agency", "Choose the agency responsible for each action.")
         rules.not_before(a.due_on, held_on, f"action_{i}_due_on", "An action's due date", "the discussion")
     if decision in (StrategyDecision.S47_SINGLE, StrategyDecision.S47_JOINT):
         rules.check(
@@ -158,16 +255,23 @@ def strategy_discussion_record(
         for p in participants
     )
     StrategyAction.objects.bulk_create(
-        StrategyAction(discussion=discussion, action=a.action.strip(), owner=a.owner.strip(), due_on=a.due_on)
+        StrategyAction(
+            discussion=discussion, action=a.action.strip(), agency=a.agency, owner=a.owner.strip(), due_on=a.due_on
+        )
         for a in actions
     )
+    for invitation in invitations:
+        invitation.discussion, invitation.attendance = discussion, attendance[invitation.pk]
+    StrategyInvitation.objects.bulk_update(invitations, ["discussion", "attendance"])
     agencies = ", ".join(sorted({ParticipantAgency(p.agency_kind).label for p in participants}))
+    invited = " ".join(f"{i.agency}: {i.get_attendance_display().lower()}." for i in invitations)
     event_record(
         child=referral.child,
         kind=EventKind.STRATEGY_DISCUSSION,
         occurred_on=held_on,
         subject=discussion,
         summary=f"Strategy discussion ({agencies}). Decision: {StrategyDecision(decision).label}."
+        + (f" Invited agencies: {invited}" if invited else "")
         + (f" Went ahead without {', '.join(missing)}: {discussion.missing_agency_reason}" if missing else ""),
         actor=actor,
         now=now,

@@ -9,6 +9,7 @@ urlpatterns = [
     path("work/team/", views.team_work, name="team-work"),
     path("children/", views.child_search, name="child-search"),
     path("children/<int:pk>/", views.child_detail, name="child-detail"),
+    path("referrals/<int:pk>/strategy/invite/", views.StrategyInviteView.as_view(), name="strategy-invite"),
     path("referrals/<int:pk>/strategy/", views.StrategyCreateView.as_view(), name="strategy-create"),
     path("actions/<int:pk>/done/", views.StrategyActionDoneView.as_view(), name="strategy-action-done"),
     path("enquiries/<int:pk>/seen/", views.S47SeenView.as_view(), name="s47-seen"),

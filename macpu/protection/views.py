@@ -7,7 +7,7 @@ the person index. Reads go through the selectors, which take the user; form page
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,7 +25,7 @@ from macpu.people.models import Person
 from macpu.people.selectors import NotADate, SearchResults, person_search_results
 from macpu.protection import forms as f
 from macpu.protection import services
-from macpu.protection.models import ConferenceKind, CpPlan, S47Enquiry, S47Outcome, StrategyAction
+from macpu.protection.models import ConferenceKind, CpPlan, S47Enquiry, S47Outcome, StrategyAction, StrategyInvitation
 from macpu.protection.selectors import ChildCase, child_case, pathway_stage, strategy_action_clocks, work_items
 from macpu.timescales.clocks import Clock, ClockStatus
 
@@ -144,6 +144,7 @@ def next_steps(case: ChildCase, user: User) -> list[tuple[str, str]]:
         add("Record child seen", "s47-seen", open_enquiry.pk, "s47_child_seen")
         add("Record enquiry outcome", "s47-outcome", open_enquiry.pk, "s47_complete")
     else:
+        add("Invite agencies to a strategy discussion", "strategy-invite", referral.pk, "strategy_invite")
         add("Record strategy discussion", "strategy-create", referral.pk, "strategy_discussion_record")
     if awaiting_icpc:
         add("Record initial conference", "conference-initial", awaiting_icpc.pk, "initial_conference_record")
@@ -166,16 +167,31 @@ def open_clocks_first(clocks: list[Clock]) -> list[Clock]:
     return sorted(clocks, key=lambda c: (0, rank[c.status], c.due_on) if c.status in rank else (1, 0, date.min))
 
 
+def _invitation_rows(invitations: list[StrategyInvitation], now: datetime) -> list[dict[str, Any]]:
+    """Each invited agency with its information request, and whether that request is late (mash/status.html)."""
+    return [
+        {
+            "invitation": i,
+            "r": i.request,
+            "late": i.request is not None and (i.request.answered_at or now) > i.request.due_at,
+        }
+        for i in invitations
+    ]
+
+
 def _discussion_rows(referral: Referral | None, user: User, today: date) -> list[dict[str, Any]]:
-    """Each strategy discussion with its actions: each action's status as a clock, and a link to mark it done
-    when it is not yet done, the case is open and the user's role may record it."""
+    """Each strategy discussion with the agencies invited to it and its actions: each action's status as a clock,
+    and a link to mark it done when it is not yet done, the case is open and the user's role may record it."""
     if referral is None:
         return []
     clocks = strategy_action_clocks(referral, today=today)
     may_mark = referral.is_open and may_record(user, "strategy_action_done")
+    invitations = referral.strategy_invitations.all()
+    now = timezone.now()
     return [
         {
             "discussion": discussion,
+            "invitations": _invitation_rows([i for i in invitations if i.discussion_id == discussion.pk], now),
             "actions": [
                 {
                     "action": action,
@@ -229,6 +245,10 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "assessments": sorted(referral.assessments.all(), key=lambda a: a.started_on) if referral else [],
             "cin_plans": sorted(referral.cin_plans.all(), key=lambda p: p.started_on) if referral else [],
             "discussions": _discussion_rows(referral, request.user, today),  # type: ignore[arg-type]
+            "arranged": _invitation_rows(
+                [i for i in referral.strategy_invitations.all() if i.discussion_id is None] if referral else [],
+                timezone.now(),
+            ),
             "enquiries": _enquiries(referral),
             "conferences": conferences,
             "plans": [
@@ -248,6 +268,23 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- child protection steps -----------------------------------------------------------------------------------
 
 
+class StrategyInviteView(ChildFormView):
+    model = Referral
+    child_path = "child"
+    form_class = f.StrategyInviteForm
+    service = staticmethod(services.strategy_invite)
+    subject_arg = "referral"
+    title = "Invite agencies to a strategy discussion"
+    submit_text = "Send the invitations"
+    success_message = "Agencies invited to the strategy discussion"
+
+    def service_kwargs(self, form: f.StrategyInviteForm) -> dict[str, Any]:
+        return form.service_kwargs()
+
+    def rename_error(self, key: str) -> str:
+        return "meeting_on" if key == "meeting_at" else key
+
+
 class StrategyCreateView(ChildFormView):
     model = Referral
     child_path = "child"
@@ -262,7 +299,8 @@ class StrategyCreateView(ChildFormView):
     rows: dict[str, list[int]]
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {"actor": self.request.user}
+        invitations = self.subject.strategy_invitations.filter(discussion__isnull=True).select_related("agency")
+        return {"actor": self.request.user, "invitations": invitations}
 
     def service_kwargs(self, form: f.StrategyDiscussionForm) -> dict[str, Any]:
         self.rows = form.rows()

@@ -9,13 +9,13 @@ import re
 import pytest
 from django.urls import reverse
 
-from macpu.agencies.models import Role
+from macpu.agencies.models import AgencyKind, Role
 from macpu.chronology.models import Event, EventKind
 from macpu.intake.services import referral_allocate
 from macpu.protection import services
 from macpu.protection.models import StrategyAction, StrategyDecision
 from macpu.protection.services import Action, Participant
-from tests.factories import UserFactory, aware
+from tests.factories import AgencyFactory, UserFactory, aware
 
 HELD_ON = dt.date(2025, 3, 4)  # a Tuesday, the day after the referral
 DONE_ON = dt.date(2025, 3, 5)
@@ -28,6 +28,8 @@ def date_data(name: str, day: dt.date) -> dict[str, str]:
 @pytest.fixture
 def actions(decided_referral, social_worker) -> list[StrategyAction]:
     """A medical due Wed 5 March 2025 and a school check due Fri 7 March 2025, neither done: both overdue now."""
+    school = AgencyFactory(name="Oakfield Primary School", kind=AgencyKind.EDUCATION)
+    hospital = AgencyFactory(name="Bradford Royal Infirmary", kind=AgencyKind.HEALTH)
     discussion = services.strategy_discussion_record(
         actor=social_worker,
         now=aware(2025, 3, 4),
@@ -38,8 +40,8 @@ def actions(decided_referral, social_worker) -> list[StrategyAction]:
         ],
         decision=StrategyDecision.S47_JOINT,
         actions=[
-            Action(action="Check school attendance", owner="Ms Byron", due_on=dt.date(2025, 3, 7)),
-            Action(action="Child protection medical", owner="Dr Shah", due_on=dt.date(2025, 3, 5)),
+            Action(action="Check school attendance", owner="Ms Byron", due_on=dt.date(2025, 3, 7), agency=school),
+            Action(action="Child protection medical", owner="Dr Shah", due_on=dt.date(2025, 3, 5), agency=hospital),
         ],
     )
     return sorted(discussion.actions.all(), key=lambda a: a.due_on)
@@ -63,8 +65,8 @@ def test_each_action_shows_its_owner_due_date_and_status_in_the_clocks_words(cli
 
     rows = body_rows(body, '<caption class="govuk-table__caption govuk-table__caption--s">Actions</caption>')
     assert rows == [
-        ["Check school attendance", "Ms Byron", "7 March 2025", "Overdue Mark as done"],
-        ["Child protection medical", "Dr Shah", "5 March 2025", "Overdue Mark as done"],
+        ["Check school attendance", "Oakfield Primary School", "Ms Byron", "7 March 2025", "Overdue Mark as done"],
+        ["Child protection medical", "Bradford Royal Infirmary", "Dr Shah", "5 March 2025", "Overdue Mark as done"],
     ]
     assert body.count('<strong class="govuk-tag govuk-tag--red">Overdue</strong>') >= 2
 

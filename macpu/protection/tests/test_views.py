@@ -235,6 +235,7 @@ def test_a_child_can_be_taken_from_contact_to_the_end_of_a_plan_through_the_page
             "immediate_protection": "none",
             "reasons": "Injury to a young child.",
             "action_0_action": "Child protection medical",
+            "action_0_agency": str(social_worker.agency_id),
             "action_0_owner": "Dr Watson",
             **date_data("action_0_due_on", dt.date(2025, 3, 5)),
         },
