@@ -158,10 +158,19 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("agency-request", pk=asked.pk)
     answers = picture(user, asked.contact, timezone.now())
     own = next(a for a in answers if a.request.pk == asked.pk)
+    views = asked.contact.agency_views.filter(agency_id=user.agency_id).select_related("agency", "recorded_by")
     return render(
         request,
         "mash/answer.html",
-        {"asked": asked, "people": people, "form": form, "answer": own},
+        {
+            "asked": asked,
+            "people": people,
+            "form": form,
+            "answer": own,
+            "contact": asked.contact,
+            "agency_views": views.prefetch_related("steps"),
+            "may_give_view": bool(asked.contact.outcome) and not views.exists(),
+        },
     )
 
 
@@ -205,13 +214,24 @@ def answers_upload_page(request: HttpRequest) -> HttpResponse:
     return render(request, "mash/upload.html", {"form": form, "columns": upload.COLUMNS})
 
 
+def _contact_for_view(user: User, pk: int) -> tuple[Contact, str]:
+    """A contact whose decision the user's agency may give its view on, and the page to go back to: the contact's
+    page for those who see it; for a partner agency, its request about the contact (its only view of it)."""
+    contact = contact_get(user=user, contact_id=pk)
+    if contact is not None:
+        return contact, reverse("contact-detail", args=[contact.pk])
+    asked = agency_requests(user).filter(contact_id=pk).first()
+    if asked is None:
+        raise Http404
+    _audit_people(asked)
+    return asked.contact, reverse("agency-request", args=[asked.pk])
+
+
 @require_POST
 def agency_view_record(request: HttpRequest, pk: int) -> HttpResponse:
-    """Record the user's agency's view of the decision on a contact they can see."""
+    """Record the user's agency's view of the decision on a contact they can see, or were asked about."""
     user: User = request.user  # type: ignore[assignment]
-    contact = contact_get(user=user, contact_id=pk)
-    if contact is None:
-        raise Http404
+    contact, back = _contact_for_view(user, pk)
     try:
         services.agency_view_record(
             actor=user,
@@ -224,16 +244,16 @@ def agency_view_record(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"{user.agency}'s view recorded")
-    return redirect("contact-detail", pk=contact.pk)
+    return redirect(back)
 
 
 @require_POST
 def escalation_step_decide(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     step = EscalationStep.objects.select_related("view").filter(pk=pk).first()
-    contact = contact_get(user=user, contact_id=step.view.contact_id) if step else None
-    if step is None or contact is None:
+    if step is None:
         raise Http404
+    _contact, back = _contact_for_view(user, step.view.contact_id)
     try:
         services.escalation_step_decide(
             actor=user,
@@ -246,4 +266,4 @@ def escalation_step_decide(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"Outcome of '{step.label}' recorded")
-    return redirect("contact-detail", pk=contact.pk)
+    return redirect(back)

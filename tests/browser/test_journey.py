@@ -132,6 +132,7 @@ def test_a_child_from_contact_to_the_first_review_of_a_plan(page, staff, axe):
     page.get_by_label("Reasons for the decision").fill("Reasonable cause to suspect significant harm.")
     action = fieldset(page, "Action 1")
     action.get_by_label("Action", exact=True).fill("Joint visit to see Ava at home")
+    action.get_by_label("Agency responsible").select_option(label=staff.social_worker.agency.name)
     action.get_by_label("Who will do it").fill("Sam Worker and PC Lee")
     fill_date(action, "Due by", seen_on)
     submit(page, axe, "Save strategy discussion")
