@@ -492,6 +492,7 @@ ROUTES: dict[str, Route] = {
     "team-work": Route(lambda s: {}, open_list, (GET,)),
     "child-search": Route(lambda s: {}, search_page, (GET,), searches=SEARCHES),
     "child-detail": Route(child_pk, scoped_read, (GET,), shows_child=True),
+    "strategy-invite": Route(lambda s: {"pk": s.referral.pk}, record_form("strategy_invite")),
     "strategy-create": Route(lambda s: {"pk": s.referral.pk}, record_form("strategy_discussion_record")),
     "strategy-action-done": Route(lambda s: {"pk": s.action.pk}, record_form("strategy_action_done")),
     "s47-seen": Route(lambda s: {"pk": s.enquiry.pk}, record_form("s47_child_seen")),
@@ -520,6 +521,7 @@ ROUTES: dict[str, Route] = {
     "child-access": Route(child_pk, access_page),
     # mash: asking agencies, and the requests sent to an agency (none of the matrix's users is in the one asked)
     "request-create": Route(lambda s: {"pk": s.contact.pk}, access_page),
+    "family-summary": Route(lambda s: {"pk": s.contact.pk}, access_page, (GET,)),
     "contact-referrer-told": Route(lambda s: {"pk": s.contact.pk}, scoped_post),
     "agency-view-record": Route(lambda s: {"pk": s.contact.pk}, scoped_post),
     "escalation-step-decide": Route(lambda s: {"pk": s.escalation_step.pk}, scoped_post),

@@ -74,9 +74,13 @@ def written() -> dict[str, int]:
     }
 
 
+def said_html(body: str) -> str:
+    """What a page says, as one line of words."""
+    return " ".join(html.unescape(words(body)).split())
+
+
 def said(response) -> str:
-    """What the page says, as one line of words."""
-    return " ".join(html.unescape(words(response.content.decode())).split())
+    return said_html(response.content.decode())
 
 
 def table_rows(body: str, caption: str) -> list[list[str]]:
@@ -102,7 +106,7 @@ def date_data(name: str, day: dt.date) -> dict[str, str]:
 def front_door_referral(
     social_worker, manager, team, given_name: str, decision: str = ReferralDecision.STRATEGY_DISCUSSION
 ):
-    """A child (with a mother and her partner) through the front door on Friday: contact, friday_referral, decision."""
+    """A child (with a mother and her partner) through the front door on Friday: contact, referral, decision."""
     people = household_record(
         actor=social_worker,
         now=FRIDAY,
@@ -140,7 +144,7 @@ def front_door_referral(
     return referral_decide(
         actor=manager,
         now=FRIDAY,
-        referral=friday_referral,
+        referral=referral,
         decision=decision,
         reasons="Risk of harm.",
         decided_on=FRIDAY.date(),
@@ -170,17 +174,17 @@ def partners(agencies):
 
 
 @pytest.fixture
-def referral(local_authority, social_worker, manager, team, agencies):
+def friday_referral(local_authority, social_worker, manager, team, agencies):
     """Ava (3), her mother Jo and Jo's partner Kai: a contact on Friday 4 December 2026, a referral the same day,
     decided as a strategy discussion."""
     return front_door_referral(social_worker, manager, team, "Ava")
 
 
-def invite(actor, friday_referral, agencies, kinds, *, meeting_at=None, now=FRIDAY, rag=Rag.RED):
+def invite(actor, referral, agencies, kinds, *, meeting_at=None, now=FRIDAY, rag=Rag.RED):
     return protection.strategy_invite(
         actor=actor,
         now=now,
-        referral=friday_referral,
+        referral=referral,
         meeting_at=meeting_at or at(8, 10),
         agencies=[agencies[k] for k in kinds],
         question=QUESTION,
@@ -196,11 +200,11 @@ THREE = [
 ]
 
 
-def record(actor, friday_referral, *, attendance, participants=THREE, actions=(), now=None, **kwargs):
+def record(actor, referral, *, attendance, participants=THREE, actions=(), now=None, **kwargs):
     return protection.strategy_discussion_record(
         actor=actor,
         now=now or at(8, 11),
-        referral=friday_referral,
+        referral=referral,
         held_on=dt.date(2026, 12, 8),
         participants=participants,
         decision=StrategyDecision.NO_S47,
@@ -323,13 +327,13 @@ def test_a_referral_decided_as_no_further_action_takes_no_invitation(
 def test_an_agency_not_yet_asked_is_asked_about_the_household_and_one_already_asked_is_not_asked_again(
     friday_referral, agencies, social_worker
 ):
-    contact = referral.contact
+    contact = friday_referral.contact
     police_request = mash.information_request_send(
         actor=social_worker,
         now=FRIDAY,
         contact=contact,
         agency=agencies[POLICE],
-        people=[referral.child],
+        people=[friday_referral.child],
         question="Any callouts to the address?",
         rag=Rag.AMBER,
         rag_rationale="Domestic incident.",
@@ -349,7 +353,7 @@ def test_an_agency_not_yet_asked_is_asked_about_the_household_and_one_already_as
         "Any callouts to the address?",
         at(9, 15, 30),  # amber, 24 working hours
     )
-    assert list(police_request.people.values_list("pk", flat=True)) == [referral.child.pk]
+    assert list(police_request.people.values_list("pk", flat=True)) == [friday_referral.child.pk]
     # Health and the nursery are asked now, about everyone in the household, red: 1.5 working hours on Friday and
     # 2.5 on Monday.
     assert InformationRequest.objects.count() == 3
@@ -362,7 +366,7 @@ def test_an_agency_not_yet_asked_is_asked_about_the_household_and_one_already_as
     assert Event.objects.filter(kind=EventKind.INFORMATION_REQUESTED).count() == requested_before + 2
     for invitation in invitations:
         invitation.refresh_from_db()
-        assert (invitation.friday_referral, invitation.meeting_at, invitation.invited_by, invitation.invited_at) == (
+        assert (invitation.referral, invitation.meeting_at, invitation.invited_by, invitation.invited_at) == (
             friday_referral,
             at(8, 10),
             social_worker,
@@ -387,14 +391,14 @@ def test_a_referral_that_did_not_come_through_the_front_door_gets_invitations_wi
     referral_decide(
         actor=manager,
         now=FRIDAY,
-        referral=friday_referral,
+        referral=referral,
         decision=ReferralDecision.STRATEGY_DISCUSSION,
         reasons="Risk of harm.",
         decided_on=FRIDAY.date(),
     )
     assert referral.contact is None
 
-    invitations = invite(social_worker, friday_referral, agencies, [POLICE, HEALTH])
+    invitations = invite(social_worker, referral, agencies, [POLICE, HEALTH])
 
     assert [(i.agency.name, i.request) for i in invitations] == [
         ("Demo Constabulary", None),
@@ -419,7 +423,7 @@ def test_one_event_on_the_childs_timeline_names_the_time_and_the_agencies(friday
     invitations = invite(social_worker, friday_referral, agencies, [POLICE, EDUCATION, HEALTH])
 
     [event] = Event.objects.filter(kind=EventKind.STRATEGY_INVITED)
-    assert event.child == referral.child
+    assert event.child == friday_referral.child
     assert (event.occurred_on, event.actor, event.recorded_at) == (FRIDAY.date(), social_worker, FRIDAY)
     assert (event.subject_type, event.subject_id) == ("strategyinvitation", invitations[0].pk)
     assert event.summary == (
@@ -430,7 +434,9 @@ def test_one_event_on_the_childs_timeline_names_the_time_and_the_agencies(friday
 
 def test_the_events_time_is_the_time_in_england(friday_referral, agencies, social_worker):
     """10 am in London in June is 9 am UTC: the summary gives the time people will meet."""
-    invite(social_worker, friday_referral, agencies, [POLICE, HEALTH], meeting_at=dt.datetime(2027, 6, 7, 9, tzinfo=dt.UTC))
+    invite(
+        social_worker, friday_referral, agencies, [POLICE, HEALTH], meeting_at=dt.datetime(2027, 6, 7, 9, tzinfo=dt.UTC)
+    )
 
     [event] = Event.objects.filter(kind=EventKind.STRATEGY_INVITED)
     assert event.summary.startswith("Strategy discussion arranged for 7 June 2027 at 10:00. ")
@@ -439,7 +445,9 @@ def test_the_events_time_is_the_time_in_england(friday_referral, agencies, socia
 # --- recording the discussion ---------------------------------------------------------------------------------
 
 
-def test_each_open_invitation_needs_its_attendance_and_nothing_is_written_without(friday_referral, agencies, social_worker):
+def test_each_open_invitation_needs_its_attendance_and_nothing_is_written_without(
+    friday_referral, agencies, social_worker
+):
     police, health, nursery = invite(social_worker, friday_referral, agencies, [POLICE, HEALTH, EDUCATION])
     before = written()
 
@@ -616,8 +624,8 @@ def invite_data(agencies, kinds, day: dt.date, time: str = "10:00") -> dict[str,
 def test_a_social_worker_invites_agencies_and_the_childs_page_shows_the_discussion_arranged(
     client, decided_referral, agencies, social_worker, meeting_on
 ):
-    url = reverse("strategy-invite", args=[referral.pk])
-    child_url = reverse("child-detail", args=[referral.child_id])
+    url = reverse("strategy-invite", args=[decided_referral.pk])
+    child_url = reverse("child-detail", args=[decided_referral.child_id])
     client.force_login(social_worker)
 
     before = client.get(child_url).content.decode()
@@ -643,12 +651,15 @@ def test_a_social_worker_invites_agencies_and_the_childs_page_shows_the_discussi
     assert all(i.request is not None and i.request.rag == Rag.RED for i in invitations)
 
 
-def test_a_time_that_is_not_a_time_is_shown_beside_its_field(client, decided_referral, agencies, social_worker, meeting_on):
+def test_a_time_that_is_not_a_time_is_shown_beside_its_field(
+    client, decided_referral, agencies, social_worker, meeting_on
+):
     client.force_login(social_worker)
     before = written()
 
     response = client.post(
-        reverse("strategy-invite", args=[referral.pk]), invite_data(agencies, [POLICE, HEALTH], meeting_on, "25:99")
+        reverse("strategy-invite", args=[decided_referral.pk]),
+        invite_data(agencies, [POLICE, HEALTH], meeting_on, "25:99"),
     )
 
     body = response.content.decode()
@@ -664,7 +675,7 @@ def test_a_time_already_past_is_shown_beside_the_date(client, decided_referral, 
     before = written()
 
     response = client.post(
-        reverse("strategy-invite", args=[referral.pk]), invite_data(agencies, [POLICE, HEALTH], yesterday)
+        reverse("strategy-invite", args=[decided_referral.pk]), invite_data(agencies, [POLICE, HEALTH], yesterday)
     )
 
     assert response.status_code == 200
@@ -677,11 +688,11 @@ def test_a_police_officer_is_refused_the_invitation_page_and_shown_nothing_of_th
     client, decided_referral, agencies, team, meeting_on
 ):
     officer = UserFactory(role=Role.POLICE_OFFICER, team=team, agency=team.agency)
-    url = reverse("strategy-invite", args=[referral.pk])
+    url = reverse("strategy-invite", args=[decided_referral.pk])
     client.force_login(officer)
     before = written()
 
-    child_page = client.get(reverse("child-detail", args=[referral.child_id]))
+    child_page = client.get(reverse("child-detail", args=[decided_referral.child_id]))
     page = client.get(url)
     response = client.post(url, invite_data(agencies, [POLICE, HEALTH], meeting_on))
 
@@ -690,7 +701,7 @@ def test_a_police_officer_is_refused_the_invitation_page_and_shown_nothing_of_th
     for refused in (page, response):
         body = said(refused)
         assert "You do not have permission" in body
-        assert referral.child.given_name not in body and referral.child.family_name not in body
+        assert decided_referral.child.given_name not in body and decided_referral.child.family_name not in body
     assert written() == before
 
 
@@ -707,7 +718,7 @@ def test_the_strategy_form_asks_whether_each_invited_agency_took_part(
     )
     client.force_login(social_worker)
 
-    body = client.get(reverse("strategy-create", args=[referral.pk])).content.decode()
+    body = client.get(reverse("strategy-create", args=[decided_referral.pk])).content.decode()
 
     text = said_html(body)
     assert "Agencies invited" in text
@@ -732,7 +743,7 @@ def test_the_strategy_form_shows_a_missing_attendance_beside_its_radios(
     before = written()
 
     response = client.post(
-        reverse("strategy-create", args=[referral.pk]),
+        reverse("strategy-create", args=[decided_referral.pk]),
         {**strategy_data(timezone.localdate()), f"attendance_{police.pk}": "attended"},
     )
 
@@ -740,10 +751,6 @@ def test_the_strategy_form_shows_a_missing_attendance_beside_its_radios(
     assert f'href="#id_attendance_{health.pk}' in response.content.decode()
     assert "Say whether Demo health visiting took part." in said(response)
     assert written() == before
-
-
-def said_html(body: str) -> str:
-    return " ".join(html.unescape(words(body)).split())
 
 
 def strategy_data(held_on: dt.date, actions: list[tuple[str, str, object]] = ()) -> dict[str, object]:
@@ -772,20 +779,22 @@ def test_the_partner_sees_the_invitation_and_then_only_its_own_agencys_actions(
     client, decided_referral, agencies, partners, social_worker, meeting_on
 ):
     client.force_login(social_worker)
-    client.post(reverse("strategy-invite", args=[referral.pk]), invite_data(agencies, [POLICE, HEALTH], meeting_on))
+    client.post(
+        reverse("strategy-invite", args=[decided_referral.pk]), invite_data(agencies, [POLICE, HEALTH], meeting_on)
+    )
     police, health = StrategyInvitation.objects.filter(referral=decided_referral).order_by("agency__name")
     client.force_login(partners[POLICE])
     invited = said(client.get(reverse("agency-requests")))
 
     client.force_login(social_worker)
     recorded = client.post(
-        reverse("strategy-create", args=[referral.pk]),
+        reverse("strategy-create", args=[decided_referral.pk]),
         {
             **strategy_data(
                 timezone.localdate(),
                 actions=[
                     ("Joint visit to the home", "DC Holmes", agencies[POLICE].pk),
-                    ("Health review for Ava", "Nurse Patel", agencies[HEALTH].pk),
+                    ("Health review for Ada", "Nurse Patel", agencies[HEALTH].pk),
                     ("Check attendance at nursery", "Ms Byron", agencies[EDUCATION].pk),  # not invited
                 ],
             ),
@@ -804,7 +813,43 @@ def test_the_partner_sees_the_invitation_and_then_only_its_own_agencys_actions(
     due = f"{timezone.localdate() + dt.timedelta(days=7):%-d %B %Y}"
     caption = "Actions for your agency from strategy discussions"
     assert "Strategy discussion held" in said_html(pages[POLICE])
-    assert table_rows(pages[POLICE], caption) == [["Ava Sample", "Joint visit to the home", "DC Holmes", due, "To do"]]
-    assert table_rows(pages[HEALTH], caption) == [["Ava Sample", "Health review for Ava", "Nurse Patel", due, "To do"]]
-    # The nursery was neither invited nor asked: it has no requests, and sees no actions (mash.selectors.agency_actions).
+    assert table_rows(pages[POLICE], caption) == [
+        ["Ada Lovelace", "Joint visit to the home", "DC Holmes", due, "To do"]
+    ]
+    assert table_rows(pages[HEALTH], caption) == [
+        ["Ada Lovelace", "Health review for Ada", "Nurse Patel", due, "To do"]
+    ]
+    # The nursery was neither invited nor asked: no requests, and no actions (mash.selectors.agency_actions).
     assert caption not in pages[EDUCATION] and "Check attendance at nursery" not in pages[EDUCATION]
+
+
+# BUG (same cause as test_a_recording_refused_by_a_late_rule_writes_nothing): strategy_discussion_record has no
+# @transaction.atomic, and requests are not wrapped in one (no ATOMIC_REQUESTS), so on PostgreSQL the page's call
+# reaches `locked()`'s SELECT ... FOR UPDATE in autocommit mode: Django raises TransactionManagementError
+# ("select_for_update cannot be used outside of a transaction") and recording any strategy discussion from the page
+# fails. SQLite ignores FOR UPDATE, so this passes there; it fails on PostgreSQL until the decorator is put back.
+# Other tests miss it because pytest-django wraps each test in a transaction: this one (transactional_db) does not.
+def test_the_strategy_page_records_a_discussion_outside_a_test_transaction(
+    transactional_db, client, decided_referral, agencies, social_worker, meeting_on
+):
+    client.force_login(social_worker)
+    client.post(
+        reverse("strategy-invite", args=[decided_referral.pk]), invite_data(agencies, [POLICE, HEALTH], meeting_on)
+    )
+    police, health = StrategyInvitation.objects.filter(referral=decided_referral).order_by("agency__name")
+
+    response = client.post(
+        reverse("strategy-create", args=[decided_referral.pk]),
+        {
+            **strategy_data(timezone.localdate()),
+            f"attendance_{police.pk}": "attended",
+            f"attendance_{health.pk}": "absent",
+        },
+    )
+
+    assert response.status_code == 302, said(response)
+    [discussion] = StrategyDiscussion.objects.filter(referral=decided_referral)
+    assert sorted(discussion.invitations.values_list("agency__name", "attendance")) == [
+        ("Demo Constabulary", "attended"),
+        ("Demo health visiting", "absent"),
+    ]
