@@ -96,6 +96,7 @@ from macpu.protection.services import (
     s47_child_seen,
     s47_complete,
     strategy_discussion_record,
+    strategy_invite,
     transfer_in_conference_record,
     visit_record,
 )
@@ -1527,6 +1528,8 @@ def _scripts(p: _Planner) -> list[tuple[str, int, date, list[dict[str, Any]]]]:
             ],
         ),
         ("referral awaiting decision", 1, p.sub_wd(today, 3), [{**mine, "contact_lag": 1, "referral_lag": 400}]),
+        # a strategy discussion decided on yesterday, to be held this afternoon (agencies invited at the end)
+        ("strategy discussion to hold", 1, p.sub_wd(today, 1), [{**to_plan, "strategy_lag": 400}]),
         ("contact awaiting decision (front door)", 2, today, [{**mine, "contact_lag": 400, "contact_team": "front"}]),
         (
             "NFA referral",
@@ -1966,6 +1969,7 @@ def generate(*, children: int, seed: int, today: date) -> Result:
             household(area, None, planner.pick(HOUSEHOLD_SIZES))
         _access(staff, rng, today)
         _information_requests(staff, rng, today)
+        _strategy_invitations(staff, today)
         summary, stages = summarise()
     return Result(children=children, households=households, summary=summary, stages=stages)
 
@@ -2052,6 +2056,30 @@ def _information_requests(staff: _Staff, rng: random.Random, today: date) -> Non
             items = [_demo_item(agency, person, person.pk in children, rng, contact.received_on) for person in about]
             information_answer(actor=answerers[agency], now=answered_at, request=request, items=items)
     late_requests_escalate(now=demo_now)
+
+
+def _strategy_invitations(staff: _Staff, today: date) -> None:
+    """Children whose referral awaits its strategy discussion: social care has invited the police and health to
+    one at 2 pm today. The demo's clock stands at 9:00."""
+    demo_now = timezone.make_aware(datetime.combine(today, time(9)))
+    waiting = (
+        Referral.objects.filter(
+            decision=ReferralDecision.STRATEGY_DISCUSSION, closed_on__isnull=True, strategy_discussions__isnull=True
+        )
+        .select_related("allocated_worker", "contact")
+        .order_by("received_on", "pk")
+    )
+    for referral in waiting:
+        strategy_invite(
+            actor=referral.allocated_worker or staff.front_workers[0],
+            now=demo_now,
+            referral=referral,
+            meeting_at=demo_now + timedelta(hours=5),
+            agencies=[staff.agencies[POLICE], staff.agencies[HEALTH_TRUST]],
+            question="What does your agency know about the household, for the strategy discussion?",
+            rag=Rag.RED,
+            rag_rationale="A strategy discussion is needed: possible significant harm.",
+        )
 
 
 def _demo_item(agency: str, person: Person, child: bool, rng: random.Random, received: date) -> Item:
