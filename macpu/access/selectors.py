@@ -104,13 +104,19 @@ def visible_people(user: User) -> QuerySet[Person]:
 
 
 def _asked(user: User) -> list[tuple[str, Q | Exists]]:
-    """A basis that gives no access to the record itself: the user's agency was asked what it knows about the child
-    (macpu.mash), so its staff see the request, with the names it asks about."""
+    """Bases that give no access to the record itself: the user's agency was asked what it knows about the child
+    (macpu.mash), so its staff see the request, with the names it asks about; or invited to a strategy discussion
+    about the child, so they see the actions agreed for their agency."""
     if user.agency_id is None:
         return []
     requests = apps.get_model("mash", "InformationRequest").objects  # mash builds on access, not the reverse
     asked = requests.filter(agency_id=user.agency_id, contact__children=OuterRef("pk"))
-    return [("Their agency was asked what it knows about the child", Exists(asked))]
+    invitations = apps.get_model("protection", "StrategyInvitation").objects
+    invited = invitations.filter(agency_id=user.agency_id, referral__child=OuterRef("pk"))
+    return [
+        ("Their agency was asked what it knows about the child", Exists(asked)),
+        ("Their agency was invited to a strategy discussion about the child", Exists(invited)),
+    ]
 
 
 def bases_for(user: User, children: Iterable[int]) -> dict[int, str]:

@@ -403,6 +403,11 @@ class ItemSerializer(serializers.Serializer):
     restricted_to = serializers.ListField(child=Text(), help_text="The roles who may see a restricted item.")
 
 
+class StrategyInvitationSerializer(serializers.Serializer):
+    meeting_at = serializers.DateTimeField(help_text="When the strategy discussion is, or was, to be held.")
+    held = serializers.BooleanField(help_text="Whether the discussion has been recorded.")
+
+
 class InformationRequestSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     agency = Text(source="agency.name")
@@ -415,6 +420,11 @@ class InformationRequestSerializer(serializers.Serializer):
     due_at = serializers.DateTimeField()
     answered_at = serializers.DateTimeField(allow_null=True)
     items = ItemSerializer(many=True, source="items.all", help_text="Your agency's answer, once sent.")
+    strategy_discussions = StrategyInvitationSerializer(
+        many=True,
+        source="strategy_invitations.all",
+        help_text="Strategy discussions your agency is invited to, for which this request gathers its information.",
+    )
 
 
 class RequestListSerializer(serializers.Serializer):

@@ -52,13 +52,13 @@ def agency_requests(user: User) -> QuerySet[InformationRequest]:
 
 
 def agency_actions(user: User) -> QuerySet[Model]:
-    """The actions agreed at strategy discussions for the user's agency, from discussions it was asked to give
-    information to: what it must do, and by when."""
+    """The actions agreed at strategy discussions for the user's agency, from discussions it was invited to: what
+    it must do, and by when."""
     actions = apps.get_model("protection", "StrategyAction").objects  # protection builds on mash, not the reverse
     if user.agency_id is None:
         return actions.none()
     return (
-        actions.filter(agency_id=user.agency_id, discussion__invitations__request__agency_id=user.agency_id)
+        actions.filter(agency_id=user.agency_id, discussion__invitations__agency_id=user.agency_id)
         .distinct()
         .select_related("discussion__referral__child")
         .order_by(F("done_on").desc(nulls_first=True), "due_on", "pk")

@@ -108,6 +108,10 @@ class StrategyInvitation(models.Model):
     def __str__(self) -> str:
         return f"{self.agency} invited to a strategy discussion"
 
+    @property
+    def held(self) -> bool:
+        return self.discussion_id is not None
+
 
 class StrategyAction(models.Model):
     discussion = models.ForeignKey(StrategyDiscussion, on_delete=models.CASCADE, related_name="actions")

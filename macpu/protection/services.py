@@ -82,7 +82,6 @@ def _not_weekend(rules: Rules, held_on: date, field: str) -> None:
 
 
 @transaction.atomic
-@transaction.atomic
 def strategy_invite(
     *,
     actor: User,
@@ -101,18 +100,22 @@ def strategy_invite(
     check_role(rules, actor, "strategy_invite")
     require_open_and_acted_on(rules, referral, "meeting_at")
     rules.check(meeting_at > now, "meeting_at", "The time of the discussion must be in the future.")
-    if rules.check(len(agencies) > 0, "agencies", "Choose the agencies to invite."):
-        already = set(
-            referral.strategy_invitations.filter(discussion__isnull=True, agency__in=agencies).values_list(
-                "agency__name", flat=True
-            )
+    arranged = list(referral.strategy_invitations.filter(discussion__isnull=True).select_related("agency"))
+    if arranged:  # more agencies for the discussion already arranged
+        when = timezone.localtime(arranged[0].meeting_at)
+        rules.check(
+            meeting_at == arranged[0].meeting_at,
+            "meeting_at",
+            f"A strategy discussion is already arranged for {when:%-d %B %Y at %H:%M}: invite agencies to it then.",
         )
+    if rules.check(len(agencies) > 0, "agencies", "Choose the agencies to invite."):
+        already = {i.agency.name for i in arranged} & {a.name for a in agencies}
         rules.check(
             not already,
             "agencies",
             f"Already invited to the discussion still to be recorded: {', '.join(sorted(already))}.",
         )
-        kinds = {a.kind for a in agencies}
+        kinds = {a.kind for a in agencies} | {i.agency.kind for i in arranged}
         rules.check(
             AgencyKind.POLICE in kinds and AgencyKind.HEALTH in kinds,
             "agencies",
@@ -161,6 +164,7 @@ def strategy_invite(
     return invitations
 
 
+@transaction.atomic
 def strategy_discussion_record(
     *,
     actor: User,

@@ -3,14 +3,18 @@ requests look as if they did not exist."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
 from macpu.agencies import api_keys
 from macpu.agencies.models import AgencyKind, Role
 from macpu.api.tests.conftest import signed_in
+from macpu.intake.services import contact_decide
 from macpu.mash.models import InformationItem
 from macpu.mash.services import information_request_send
+from macpu.protection.services import strategy_invite
 from tests.factories import AgencyFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +119,34 @@ def test_another_agency_or_the_unit_gets_not_found_with_nothing_of_the_request(a
         ]
         assert [(r.status_code, r.json()) for r in responses] == [(404, NOT_FOUND)] * 2
         assert client.get("/api/v1/requests/").json() == {"results": []}
+
+
+def test_a_request_names_the_strategy_discussion_it_gathers_information_for(contact, social_worker, police, asked):
+    """Invited to a strategy discussion, the police's system sees when it is, on the request it already has."""
+    [ava_referral, _leo_referral] = contact_decide(
+        actor=social_worker,
+        now=timezone.now(),
+        contact=contact,
+        outcome="referral",
+        reasons="Domestic abuse with young children.",
+        decided_on=timezone.localdate(),
+    )
+    health = AgencyFactory(name="Demo health visiting", kind=AgencyKind.HEALTH)
+    meeting_at = timezone.now() + dt.timedelta(days=1)
+    strategy_invite(
+        actor=social_worker,
+        now=timezone.now(),
+        referral=ava_referral,
+        meeting_at=meeting_at,
+        agencies=[police.agency, health],
+        question="Anything new?",
+        rag="red",
+        rag_rationale="For the discussion.",
+    )
+
+    fetched = signed_in(police).get(f"/api/v1/requests/{asked.pk}/")
+
+    assert fetched.status_code == 200
+    [invited] = fetched.json()["strategy_discussions"]
+    assert invited["held"] is False
+    assert dt.datetime.fromisoformat(invited["meeting_at"]) == meeting_at

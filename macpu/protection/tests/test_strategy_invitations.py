@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from macpu.access.models import AuditSubject
 from macpu.agencies.models import AgencyKind, Role
 from macpu.casework.services import episode_close
 from macpu.chronology.models import Event, EventKind
@@ -279,6 +280,23 @@ def test_an_agency_already_invited_to_the_discussion_still_to_be_recorded_is_not
     assert not InformationRequest.objects.filter(agency=agencies[EDUCATION]).exists()  # the nursery was not asked
 
 
+def test_more_agencies_join_the_discussion_already_arranged_at_its_time(friday_referral, agencies, social_worker):
+    invite(social_worker, friday_referral, agencies, [POLICE, HEALTH])
+
+    other_time = errors(
+        lambda: invite(social_worker, friday_referral, agencies, [EDUCATION], meeting_at=at(8, 14), now=at(7, 9))
+    )
+    [nursery] = invite(social_worker, friday_referral, agencies, [EDUCATION], now=at(7, 9))
+
+    assert other_time == {
+        "meeting_at": [
+            "A strategy discussion is already arranged for 8 December 2026 at 10:00: invite agencies to it then."
+        ]
+    }
+    assert (nursery.agency, nursery.meeting_at) == (agencies[EDUCATION], at(8, 10))  # police and health count
+    assert friday_referral.strategy_invitations.filter(discussion__isnull=True).count() == 3
+
+
 def test_all_the_broken_rules_are_named_together(friday_referral, agencies, team):
     officer = UserFactory(role=Role.POLICE_OFFICER, team=team, agency=team.agency)
     before = written()
@@ -414,6 +432,26 @@ def test_a_referral_that_did_not_come_through_the_front_door_gets_invitations_wi
         ["Demo health visiting", "Not asked: this case did not come through the front door"],
     ]
     assert "What agencies know" not in page  # no contact to link to
+
+    # Invited without a request, the police still see the action agreed for them, and the audit trail says why.
+    police = UserFactory(
+        role=Role.PARTNER_PRACTITIONER, agency=agencies[POLICE], team=TeamFactory(agency=agencies[POLICE])
+    )
+    record(
+        social_worker,
+        referral,
+        attendance={i.pk: StrategyAttendance.ATTENDED for i in invitations},
+        actions=[
+            Action(action="Check Cy's father", owner="DC Holmes", due_on=dt.date(2026, 12, 9), agency=agencies[POLICE])
+        ],
+    )
+    client.force_login(police)
+    listed = client.get(reverse("agency-requests")).content.decode()
+    assert table_rows(listed, "Actions for your agency from strategy discussions") == [
+        ["Cy Direct", "Check Cy's father", "DC Holmes", "9 December 2026", "To do"]
+    ]
+    seen = AuditSubject.objects.filter(event__user_id=police.pk, person_id=child.pk).latest("pk")
+    assert seen.basis == "Their agency was invited to a strategy discussion about the child"
 
 
 # --- the child's timeline -------------------------------------------------------------------------------------------
@@ -580,10 +618,7 @@ def test_each_action_names_the_agency_responsible(friday_referral, agencies, soc
     assert written() == before
 
 
-# BUG (macpu/protection/services.py, strategy_discussion_record): commit 4192ea9 moved its @transaction.atomic onto
-# strategy_invite (which now has it twice), so the recording is no longer all or nothing. A rule checked after the
-# writes (meeting_access_give's, on `access_for`) refuses the recording but leaves the discussion, its participants,
-# the invitations' attendance and the timeline event written. This test fails until the decorator is put back.
+# A rule checked after the writes (meeting_access_give's, on `access_for`) must undo them all.
 def test_a_recording_refused_by_a_late_rule_writes_nothing(friday_referral, agencies, social_worker):
     police, health = invite(social_worker, friday_referral, agencies, [POLICE, HEALTH])
     before = written()
@@ -823,12 +858,8 @@ def test_the_partner_sees_the_invitation_and_then_only_its_own_agencys_actions(
     assert caption not in pages[EDUCATION] and "Check attendance at nursery" not in pages[EDUCATION]
 
 
-# BUG (same cause as test_a_recording_refused_by_a_late_rule_writes_nothing): strategy_discussion_record has no
-# @transaction.atomic, and requests are not wrapped in one (no ATOMIC_REQUESTS), so on PostgreSQL the page's call
-# reaches `locked()`'s SELECT ... FOR UPDATE in autocommit mode: Django raises TransactionManagementError
-# ("select_for_update cannot be used outside of a transaction") and recording any strategy discussion from the page
-# fails. SQLite ignores FOR UPDATE, so this passes there; it fails on PostgreSQL until the decorator is put back.
-# Other tests miss it because pytest-django wraps each test in a transaction: this one (transactional_db) does not.
+# Outside a test's transaction, as in production: the service opens its own (PostgreSQL refuses SELECT ... FOR
+# UPDATE without one), which pytest-django's wrapping transaction would hide.
 def test_the_strategy_page_records_a_discussion_outside_a_test_transaction(
     transactional_db, client, decided_referral, agencies, social_worker, meeting_on
 ):
