@@ -11,7 +11,10 @@ from django.utils import timezone
 
 from macpu.agencies.models import Agency, AgencyKind, LocalAuthority, Role, Team, User
 from macpu.core.codes import Sex
+from macpu.intake.models import Contact
+from macpu.intake.services import contact_record
 from macpu.people.models import Person
+from macpu.people.services import PersonDetails, household_record
 
 
 class LocalAuthorityFactory(factory.django.DjangoModelFactory):
@@ -79,3 +82,34 @@ def aware(year: int, month: int, day: int, hour: int = 12) -> dt.datetime:
 def words(html: str) -> str:
     """What a page says: its text without tags or attributes (a CSRF token can hold "2A" by chance)."""
     return re.sub(r"<[^>]*>", " ", html)
+
+
+def police_notification(
+    actor: User, team: Team, now: dt.datetime, *, child: str = "Ava", with_kai: bool = True
+) -> Contact:
+    """A police notification recorded at the front door: a domestic incident at the home of a three-year-old girl
+    (Ava by default), her mother Jo Sample and, unless `with_kai` is false, Jo's partner Kai Other."""
+    adults = [(PersonDetails(given_name="Jo", family_name="Sample", sex="F"), "parent")]
+    if with_kai:
+        adults.append((PersonDetails(given_name="Kai", family_name="Other", sex="M"), "partner_of_parent"))
+    people = household_record(
+        actor=actor,
+        now=now,
+        address=f"3 {child} Street",
+        postcode="ZZ3 3ZZ",
+        children=[PersonDetails(given_name=child, family_name="Sample", sex="F", date_of_birth=dt.date(2023, 3, 2))],
+        adults=[details for details, _ in adults],
+        adult_relationships=[relationship for _, relationship in adults],
+    )
+    return contact_record(
+        actor=actor,
+        now=now,
+        children=people.children,
+        household=people.household,
+        received_on=timezone.localdate(now),
+        referrer_name="PC Lee",
+        referral_source="6",
+        concern=f"Police called to a domestic incident; {child} was in the house.",
+        urgency="same_day",
+        team=team,
+    )

@@ -14,17 +14,16 @@ from django.urls import reverse
 from macpu.agencies.models import AgencyKind, Role
 from macpu.chronology.models import Event
 from macpu.intake.models import ContactOutcome, ReferralDecision
-from macpu.intake.services import contact_decide, contact_record, referral_decide, referrer_tell
+from macpu.intake.services import contact_decide, referral_decide, referrer_tell
 from macpu.mash import services as mash
 from macpu.mash.models import Disclosure, ItemKind, LawfulBasis, Rag, StepOutcome
 from macpu.mash.selectors import items_for_family
 from macpu.mash.services import Item
-from macpu.people.services import PersonDetails, household_record
 from macpu.protection import services as protection
 from macpu.protection.models import ParticipantAgency, StrategyAttendance, StrategyDecision
 from macpu.protection.services import Action, Participant
 from macpu.timescales.working_hours import ENGLAND
-from tests.factories import AgencyFactory, TeamFactory, UserFactory, words
+from tests.factories import AgencyFactory, TeamFactory, UserFactory, police_notification, words
 
 pytestmark = pytest.mark.django_db
 
@@ -63,20 +62,8 @@ def item(person, kind, summary, disclosure, reason="", roles=(), day=1) -> Item:
 
 @pytest.fixture
 def world(local_authority, social_worker, manager, team):
-    """Ava (3) lives with her mother Jo and Jo's partner Kai. Four agencies, each with a practitioner; probation
-    names its manager. The unit has a health practitioner and a police officer of its own."""
-    people = household_record(
-        actor=social_worker,
-        now=at(4, 15),
-        address="3 Sample Street",
-        postcode="ZZ3 3ZZ",
-        children=[PersonDetails(given_name="Ava", family_name="Sample", sex="F", date_of_birth=dt.date(2023, 3, 2))],
-        adults=[
-            PersonDetails(given_name="Jo", family_name="Sample", sex="F"),
-            PersonDetails(given_name="Kai", family_name="Other", sex="M"),
-        ],
-        adult_relationships=["parent", "partner_of_parent"],
-    )
+    """Four agencies, each with a practitioner; probation names its manager. The unit has a health practitioner
+    and a police officer of its own."""
     agencies = {
         kind: AgencyFactory(name=name, kind=kind)
         for kind, name in [
@@ -99,38 +86,23 @@ def world(local_authority, social_worker, manager, team):
         role: UserFactory(role=role, team=team, agency=team.agency)
         for role in (Role.HEALTH_PRACTITIONER, Role.POLICE_OFFICER)
     }
-    ava = people.children[0]
-    jo, kai = people.adults
     return {
-        "household": people.household,
         "agencies": agencies,
         "staff": staff,
         "probation_manager": probation_manager,
         "unit": unit,
-        "ava": ava,
-        "jo": jo,
-        "kai": kai,
     }
 
 
 def test_police_notification_to_strategy_discussion(client, world, social_worker, manager, team):
-    ava, jo, kai = world["ava"], world["jo"], world["kai"]
     agencies, staff = world["agencies"], world["staff"]
-    everyone = [ava, jo, kai]
 
-    # Friday 4 December, 3:30 pm: the police notification, and four requests at once.
-    contact = contact_record(
-        actor=social_worker,
-        now=at(4, 15, 30),
-        children=[ava],
-        household=world["household"],
-        received_on=dt.date(2026, 12, 4),
-        referrer_name="PC Lee",
-        referral_source="6",
-        concern="Police called to a domestic incident at Ava's home; Ava was in the house.",
-        urgency="same_day",
-        team=team,
-    )
+    # Friday 4 December, 3:30 pm: the police notification about Ava (3), who lives with her mother Jo and Jo's
+    # partner Kai; and four requests at once.
+    contact = police_notification(social_worker, team, at(4, 15, 30))
+    [ava] = contact.children.all()
+    jo, kai = contact.household.members.exclude(pk=ava.pk).order_by("given_name")
+    everyone = [ava, jo, kai]
     ratings = {
         AgencyKind.POLICE: Rag.RED,
         AgencyKind.HEALTH: Rag.AMBER,

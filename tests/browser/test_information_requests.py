@@ -15,7 +15,7 @@ from macpu.intake.services import contact_record, referral_decide
 from macpu.mash.services import information_request_send
 from macpu.people.services import PersonDetails, household_record
 from tests.browser.conftest import PASSWORD, choose, fieldset, fill_date, follow, go_to, sign_in, sign_out, submit
-from tests.factories import AgencyFactory, TeamFactory, UserFactory
+from tests.factories import AgencyFactory, TeamFactory, UserFactory, police_notification
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -106,27 +106,7 @@ def test_deciding_together_from_a_request_to_a_strategy_discussion(page, staff, 
     social worker invites the police and health and records the discussion; the police see their action."""
     now = timezone.now()
     today = timezone.localdate(now)
-    people = household_record(
-        actor=staff.social_worker,
-        now=now,
-        address="3 Sample Street",
-        postcode="ZZ3 3ZZ",
-        children=[PersonDetails(given_name="Ava", family_name="Sample", sex="F", date_of_birth=dt.date(2023, 3, 2))],
-        adults=[PersonDetails(given_name="Jo", family_name="Sample", sex="F")],
-        adult_relationships=["parent"],
-    )
-    contact = contact_record(
-        actor=staff.social_worker,
-        now=now,
-        children=people.children,
-        household=people.household,
-        received_on=today,
-        referrer_name="PC Lee",
-        referral_source="6",
-        concern="Police called to a domestic incident; Ava was in the house.",
-        urgency="same_day",
-        team=staff.social_worker.team,
-    )
+    contact = police_notification(staff.social_worker, staff.social_worker.team, now, with_kai=False)
     agencies = {
         kind: AgencyFactory(name=name, kind=kind)
         for kind, name in [
@@ -148,7 +128,7 @@ def test_deciding_together_from_a_request_to_a_strategy_discussion(page, staff, 
             now=now,
             contact=contact,
             agency=agencies[kind],
-            people=[*people.children, *people.adults],
+            people=list(contact.household.members.all()),
             question="What do you know about Ava and Jo?",
             rag="amber",
             rag_rationale="Domestic abuse with a young child in the house.",

@@ -14,13 +14,13 @@ from django.utils import timezone
 from macpu.access.models import AuditEvent
 from macpu.agencies.models import AgencyKind, Role
 from macpu.chronology.models import Event
-from macpu.intake.services import contact_decide, contact_record
+from macpu.intake.services import contact_decide
 from macpu.mash import selectors, services
 from macpu.mash.models import Disclosure, InformationRequest, ItemKind, LawfulBasis, Rag
 from macpu.mash.services import Item
 from macpu.people.services import PersonDetails, household_record
 from macpu.timescales.working_hours import ENGLAND
-from tests.factories import AgencyFactory, TeamFactory, UserFactory
+from tests.factories import AgencyFactory, TeamFactory, UserFactory, police_notification
 
 pytestmark = pytest.mark.django_db
 
@@ -40,30 +40,7 @@ def errors(call) -> dict[str, list[str]]:
 @pytest.fixture
 def unit(local_authority, social_worker, team):
     """A police notification about Ava (3), living with her mother Jo and Jo's new partner Kai."""
-    people = household_record(
-        actor=social_worker,
-        now=FRIDAY,
-        address="3 Sample Street",
-        postcode="ZZ3 3ZZ",
-        children=[PersonDetails(given_name="Ava", family_name="Sample", sex="F", date_of_birth=dt.date(2023, 3, 2))],
-        adults=[
-            PersonDetails(given_name="Jo", family_name="Sample", sex="F"),
-            PersonDetails(given_name="Kai", family_name="Other", sex="M"),
-        ],
-        adult_relationships=["parent", "partner_of_parent"],
-    )
-    contact = contact_record(
-        actor=social_worker,
-        now=FRIDAY,
-        children=people.children,
-        household=people.household,
-        received_on=FRIDAY.date(),
-        referrer_name="PC Lee",
-        referral_source="6",
-        concern="Police called to a domestic incident; Ava was in the house.",
-        urgency="same_day",
-        team=team,
-    )
+    contact = police_notification(social_worker, team, FRIDAY)
     agencies = {
         kind: AgencyFactory(name=name, kind=kind)
         for kind, name in [
@@ -77,8 +54,8 @@ def unit(local_authority, social_worker, team):
         kind: UserFactory(role=Role.PARTNER_PRACTITIONER, agency=agency, team=TeamFactory(agency=agency))
         for kind, agency in agencies.items()
     }
-    ava = people.children[0]
-    jo, kai = people.adults
+    [ava] = contact.children.all()
+    jo, kai = contact.household.members.exclude(pk=ava.pk).order_by("given_name")
     return {"contact": contact, "agencies": agencies, "staff": staff, "ava": ava, "jo": jo, "kai": kai}
 
 

@@ -20,7 +20,7 @@ from macpu.casework.services import episode_close
 from macpu.chronology.models import Event, EventKind
 from macpu.core.codes import ReasonForClosure
 from macpu.intake.models import ContactOutcome, ReferralDecision
-from macpu.intake.services import contact_decide, contact_record, referral_create, referral_decide
+from macpu.intake.services import contact_decide, referral_create, referral_decide
 from macpu.mash import services as mash
 from macpu.mash.models import InformationRequest, Rag
 from macpu.people.services import PersonDetails, household_record
@@ -35,7 +35,7 @@ from macpu.protection.models import (
 )
 from macpu.protection.services import Action, Participant
 from macpu.timescales.working_hours import ENGLAND
-from tests.factories import AgencyFactory, TeamFactory, UserFactory, words
+from tests.factories import AgencyFactory, TeamFactory, UserFactory, police_notification, words
 
 pytestmark = pytest.mark.django_db
 
@@ -108,32 +108,7 @@ def front_door_referral(
     social_worker, manager, team, given_name: str, decision: str = ReferralDecision.STRATEGY_DISCUSSION
 ):
     """A child (with a mother and her partner) through the front door on Friday: contact, referral, decision."""
-    people = household_record(
-        actor=social_worker,
-        now=FRIDAY,
-        address=f"3 {given_name} Street",
-        postcode="ZZ3 3ZZ",
-        children=[
-            PersonDetails(given_name=given_name, family_name="Sample", sex="F", date_of_birth=dt.date(2023, 3, 2))
-        ],
-        adults=[
-            PersonDetails(given_name="Jo", family_name="Sample", sex="F"),
-            PersonDetails(given_name="Kai", family_name="Other", sex="M"),
-        ],
-        adult_relationships=["parent", "partner_of_parent"],
-    )
-    contact = contact_record(
-        actor=social_worker,
-        now=FRIDAY,
-        children=people.children,
-        household=people.household,
-        received_on=FRIDAY.date(),
-        referrer_name="PC Lee",
-        referral_source="6",
-        concern="Police called to a domestic incident; the child was in the house.",
-        urgency="same_day",
-        team=team,
-    )
+    contact = police_notification(social_worker, team, FRIDAY, child=given_name)
     [referral] = contact_decide(
         actor=manager,
         now=FRIDAY,
