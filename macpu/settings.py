@@ -211,11 +211,3 @@ BREAK_GLASS_MINUTES = 60
 RESTRICTION_REVIEW_MAX_DAYS = 90
 # The longest an API key for a partner system may last (macpu api-key issue --days).
 API_KEY_MAX_DAYS = 365
-# Resolving professional differences between agencies (macpu.mash): the local steps, each with working days to
-# resolve it before it may go to the next.
-ESCALATION_STEPS = [
-    ("The practitioners talk it through", 1),
-    ("Their managers", 2),
-    ("Senior managers", 5),
-    ("The safeguarding partners", 10),
-]

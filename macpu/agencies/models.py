@@ -114,6 +114,7 @@ class User(AbstractUser):
         return self.display_name
 
 
+STEP_DAYS = [MinValueValidator(1), MaxValueValidator(30)]
 RAG_HOURS = [MinValueValidator(1), MaxValueValidator(240)]
 
 
@@ -156,6 +157,19 @@ class LocalAuthority(models.Model):
     amber_working_hours = models.BooleanField("Amber: count working hours only", default=True)
     green_hours = models.PositiveSmallIntegerField("Green: hours to answer", default=72, validators=RAG_HOURS)
     green_working_hours = models.BooleanField("Green: count working hours only", default=False)
+    # Resolving a professional difference between agencies (macpu.mash): working days each step has to resolve it.
+    practitioners_days = models.PositiveSmallIntegerField(
+        "Professional differences: working days for the practitioners", default=1, validators=STEP_DAYS
+    )
+    managers_days = models.PositiveSmallIntegerField(
+        "Professional differences: working days for their managers", default=2, validators=STEP_DAYS
+    )
+    senior_managers_days = models.PositiveSmallIntegerField(
+        "Professional differences: working days for senior managers", default=5, validators=STEP_DAYS
+    )
+    partners_days = models.PositiveSmallIntegerField(
+        "Professional differences: working days for the safeguarding partners", default=10, validators=STEP_DAYS
+    )
 
     class Meta:
         verbose_name_plural = "local authority"

@@ -21,6 +21,10 @@ LOCAL_SETTINGS = (
     "amber_working_hours",
     "green_hours",
     "green_working_hours",
+    "practitioners_days",
+    "managers_days",
+    "senior_managers_days",
+    "partners_days",
 )
 
 

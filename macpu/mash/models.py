@@ -165,13 +165,23 @@ class AgencyView(models.Model):
         return f"{self.agency}'s view"
 
 
+# The steps of resolving a professional difference, in order, and the local setting (a LocalAuthority field) that
+# gives each its working days.
+ESCALATION_STEPS = [
+    ("The practitioners talk it through", "practitioners_days"),
+    ("Their managers", "managers_days"),
+    ("Senior managers", "senior_managers_days"),
+    ("The safeguarding partners", "partners_days"),
+]
+
+
 class StepOutcome(models.TextChoices):
     RESOLVED = "resolved", "Resolved at this step"
     ESCALATED = "escalated", "Not resolved: escalated to the next step"
 
 
 class EscalationStep(models.Model):
-    """One step of resolving a professional difference (the local steps, settings.ESCALATION_STEPS)."""
+    """One step of resolving a professional difference (ESCALATION_STEPS)."""
 
     view = models.ForeignKey(AgencyView, on_delete=models.PROTECT, related_name="steps")
     number = models.PositiveSmallIntegerField()

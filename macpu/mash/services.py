@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.conf import settings
 from django.db import models, transaction
 
 from macpu.agencies.models import Agency, Role, User
@@ -17,6 +16,7 @@ from macpu.chronology.services import event_record
 from macpu.core.services import SOCIAL_CARE, Rules, locked, today_of
 from macpu.intake.models import Contact, ContactOutcome
 from macpu.mash.models import (
+    ESCALATION_STEPS,
     AgencyView,
     Disclosure,
     EscalationStep,
@@ -271,8 +271,9 @@ def late_requests_escalate(*, now: datetime) -> list[InformationRequest]:
 
 
 def _open_step(view: AgencyView, number: int, today: date) -> EscalationStep:
-    label, days = settings.ESCALATION_STEPS[number]
-    due = working_day_calendar().add_working_days(today, days, start_day_counts=local_authority().start_day_counts)
+    label, setting = ESCALATION_STEPS[number]
+    la = local_authority()
+    due = working_day_calendar().add_working_days(today, getattr(la, setting), start_day_counts=la.start_day_counts)
     return EscalationStep.objects.create(view=view, number=number, label=label, opened_on=today, due_on=due)
 
 
@@ -313,7 +314,7 @@ def escalation_step_decide(
 ) -> EscalationStep:
     """The outcome of one step: resolved, or escalated to the next (there is none after the last)."""
     step = locked(step)
-    last = step.number == len(settings.ESCALATION_STEPS) - 1
+    last = step.number == len(ESCALATION_STEPS) - 1
     rules = Rules()
     rules.check(actor.agency_id is not None, "__all__", "Only a member of an agency's staff can record this.")
     rules.check(not step.outcome, "__all__", "This step already has its outcome.")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from django.urls import reverse
 
-from macpu.agencies.models import LocalAuthority, Role
+from macpu.agencies.models import AgencyKind, LocalAuthority, Role
+from macpu.mash.models import StepOutcome
+from macpu.mash.services import agency_view_record, escalation_step_decide
 from macpu.protection.selectors import child_case
-from tests.factories import UserFactory
+from macpu.timescales.working_hours import ENGLAND
+from tests.factories import AgencyFactory, TeamFactory, UserFactory, police_notification
 from tests.pathway import TODAY, D, run_pathway
 
 FORM = {
@@ -27,6 +31,10 @@ FORM = {
     "amber_hours": "24",
     "amber_working_hours": "on",
     "green_hours": "72",
+    "practitioners_days": "1",
+    "managers_days": "2",
+    "senior_managers_days": "5",
+    "partners_days": "10",
 }
 
 
@@ -120,6 +128,7 @@ def test_the_number_boxes_carry_the_models_ranges(client, local_authority, admin
         "contact_decision_working_days": (1, 10),
         "strategy_discussion_working_days": (1, 10),
         "due_soon_working_days": (0, 20),
+        "managers_days": (1, 30),
     }.items():
         box = re.search(rf'<input[^>]*name="{field}"[^>]*>', body)
         assert box, field
@@ -169,3 +178,26 @@ def test_an_administrator_sets_the_working_day_and_each_ratings_hours(client, lo
     assert (la.green_hours, la.green_working_hours) == (3, True)
     assert "Working hours must end after they start." in backwards.content.decode()
     assert f"{LocalAuthority.objects.get().working_day_starts:%H:%M}" == "08:30"
+
+
+@pytest.mark.django_db
+def test_an_administrator_sets_the_days_for_each_step_of_a_professional_difference(
+    client, local_authority, administrator, social_worker, team
+):
+    """The managers' step then falls due 4 working days after it opens, not 2."""
+    client.force_login(administrator)
+    saved = client.post(reverse("local-settings"), {**FORM, "managers_days": "4"}, follow=True)
+    too_long = client.post(reverse("local-settings"), {**FORM, "partners_days": "31"})
+    police = AgencyFactory(name="Demo Constabulary", kind=AgencyKind.POLICE)
+    officer = UserFactory(role=Role.PARTNER_PRACTITIONER, agency=police, team=TeamFactory(agency=police))
+    monday = dt.datetime(2026, 12, 7, 10, tzinfo=ENGLAND)
+    contact = police_notification(social_worker, team, monday)
+    view = agency_view_record(actor=officer, now=monday, contact=contact, view="Needs more.", disagrees=True)
+    escalation_step_decide(
+        actor=officer, now=monday, step=view.steps.get(), outcome=StepOutcome.ESCALATED, notes="Not agreed."
+    )
+
+    assert "Local settings saved" in saved.content.decode()
+    assert "between 1 and 30" in too_long.content.decode() and LocalAuthority.objects.get().partners_days == 10
+    managers = view.steps.get(number=1)
+    assert (managers.label, managers.due_on) == ("Their managers", dt.date(2026, 12, 10))  # Mon, Tue, Wed, Thu
