@@ -30,7 +30,6 @@ import splink.comparison_library as cl
 from nicknames import NickNamer
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink.blocking_rule_library import CustomRule
-from splink.internals.exceptions import EMTrainingException
 
 COLUMNS = ["record_id", "first_name", "surname", "date_of_birth", "sex", "postcode", "address", "nhs_number", "source"]
 THRESHOLD = 0.9  # a pair at or above this match probability is the same person (bench/linkage.py chose it)
@@ -149,7 +148,9 @@ def _address() -> cl.CustomComparison:
     )
 
 
-SWAPPED = "first_name_l = surname_r AND surname_l = first_name_r"
+def swapped_names() -> cll.CustomLevel:
+    """First name and surname the other way round (common where a form's order is not the person's own)."""
+    return cll.CustomLevel("first_name_l = surname_r AND surname_l = first_name_r", "First name and surname swapped")
 
 
 def _first_name() -> cl.CustomComparison:
@@ -161,7 +162,7 @@ def _first_name() -> cl.CustomComparison:
             cll.CustomLevel(
                 "len(list_intersect(first_name_variants_l, first_name_variants_r)) > 0", "Nickname of the same name"
             ),
-            cll.CustomLevel(SWAPPED, "First name and surname swapped"),
+            swapped_names(),
             cll.JaroWinklerLevel("first_name", 0.92),
             cll.JaroWinklerLevel("first_name", 0.8),
             cll.ElseLevel(),
@@ -175,7 +176,7 @@ def _surname() -> cl.CustomComparison:
         comparison_levels=[
             cll.NullLevel("surname"),
             cll.ExactMatchLevel("surname"),
-            cll.CustomLevel(SWAPPED, "First name and surname swapped"),
+            swapped_names(),
             cll.JaroWinklerLevel("surname", 0.92),
             cll.CustomLevel("len(list_intersect(surname_parts_l, surname_parts_r)) > 0", "Part of a double surname"),
             cll.JaroWinklerLevel("surname", 0.8),
@@ -226,8 +227,8 @@ def settings() -> SettingsCreator:
             cl.ExactMatch("nhs_number"),
         ],
         blocking_rules_to_generate_predictions=BLOCKING_RULES,
-        retain_matching_columns=True,  # with them, the gamma_ levels, which decide the pairs that go to review
-        retain_intermediate_calculation_columns=False,
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=True,  # each comparison's match weight: review_condition reads them
     )
 
 
@@ -237,12 +238,10 @@ def train(linker: Linker) -> None:
         [block_on("nhs_number"), block_on("first_name", "surname", "date_of_birth")], recall=0.8
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=1)
-    # Not blocked on the address: pairs that share one are mostly families, whom EM would learn as matches.
-    for rule in (block_on("first_name", "surname"), block_on("date_of_birth"), block_on("nhs_number")):
-        try:
-            linker.training.estimate_parameters_using_expectation_maximisation(rule)
-        except EMTrainingException:
-            continue  # no pairs share it (a file without NHS numbers): the other sessions estimate the rest
+    # Two sessions, each estimating what the other's blocking leaves out. Not blocked on the address: pairs that
+    # share one are mostly families, whom EM would learn as matches.
+    for rule in (block_on("first_name", "surname"), block_on("date_of_birth")):
+        linker.training.estimate_parameters_using_expectation_maximisation(rule)
 
 
 @dataclass(frozen=True)
@@ -265,7 +264,7 @@ def linker_for(frame: pd.DataFrame, db_api: Any = None) -> Linker:
 
 def dedupe(frame: pd.DataFrame, *, threshold: float = THRESHOLD, hold_for_review: bool = True) -> Linked:
     """Train on `frame`, score its pairs, and cluster at `threshold`; with `hold_for_review`, pairs that need a
-    person's decision (NEEDS_REVIEW) are not linked."""
+    person's decision (HELD_FOR_REVIEW) are not linked."""
     linker = linker_for(frame)
     train(linker)
     predictions = linker.inference.predict(threshold_match_probability=0.01, warning_mode="never")
@@ -274,13 +273,24 @@ def dedupe(frame: pd.DataFrame, *, threshold: float = THRESHOLD, hold_for_review
 
 # A pair whose first names or sexes disagree is never linked without a person deciding: twins and siblings are the
 # commonest false matches, and their surname, date of birth and address all agree.
-NEEDS_REVIEW = "gamma_first_name = 0 OR gamma_sex = 0"
+HELD_FOR_REVIEW = ("first_name", "sex")
+
+
+def review_condition(linker: Linker) -> str:
+    """SQL on a prediction: true when a comparison in HELD_FOR_REVIEW fell in its last level (they disagree). The
+    prediction keeps each comparison's match weight, which is the level's trained weight exactly."""
+    held = []
+    for comparison in linker._settings_obj.comparisons:  # noqa: SLF001 - the trained model
+        weight = comparison.comparison_levels[-1]._match_weight  # noqa: SLF001
+        if comparison.output_column_name in HELD_FOR_REVIEW and weight is not None:
+            held.append(f"mw_{comparison.output_column_name} = cast({weight} as float8)")
+    return " OR ".join(held) or "false"
 
 
 def cluster(linker: Linker, predictions: Any, threshold: float, *, hold_for_review: bool = True) -> Linked:
     """Cluster the pairs at or above `threshold`, leaving out those that need review unless told not to."""
     con = linker._db_api.duckdb_con  # noqa: SLF001 - the DuckDB connection the tables live on
-    held = f"WHERE NOT ({NEEDS_REVIEW})" if hold_for_review else ""
+    held = f"WHERE NOT ({review_condition(linker)})" if hold_for_review else ""
     edges = linker._db_api.register(  # noqa: SLF001
         con.sql(f"SELECT * FROM {predictions.physical_name} {held}"),  # noqa: S608
         table_name="linkable_pairs",

@@ -1,5 +1,6 @@
 """People, households and relationships: the person index the whole pathway hangs from."""
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -124,3 +125,82 @@ class Relationship(models.Model):
 
     def __str__(self) -> str:
         return f"{self.relative} ({self.get_kind_display()} of {self.person})"
+
+
+class RecordImport(models.Model):
+    """One agency extract loaded into the agency records (macpu.people.records): where it came from, who loaded it,
+    and the report of every row that was not kept."""
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="record_imports")
+    system = models.CharField("Source system", max_length=100, help_text="The agency's own system, like Niche.")
+    extracted_at = models.DateTimeField("When the agency took the extract")
+    file_name = models.CharField(max_length=255, blank=True)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    imported_at = models.DateTimeField()
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_loaded = models.PositiveIntegerField(default=0, help_text="New records and updated records together.")
+    rows_updated = models.PositiveIntegerField(default=0, help_text="Of the rows loaded, those that updated a record.")
+    rejected = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Every problem in the rows not kept: {"row": n, "field": ..., "message": ...}',
+    )
+
+    class Meta:
+        ordering = ["-imported_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rows_loaded__lte=models.F("rows_read")) & Q(rows_updated__lte=models.F("rows_loaded")),
+                name="record_import_counts_add_up",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} {self.system} extract of {self.extracted_at:%Y-%m-%d %H:%M}"
+
+
+class AgencyRecord(models.Model):
+    """One agency's record of one person, as its system holds it, with where and when it came from. `person` is
+    the person in the index it is linked to: set by linkage, never by the import."""
+
+    # Not indexed on its own: the unique constraint's index starts with it.
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="agency_records", db_index=False
+    )
+    system = models.CharField("Source system", max_length=100)
+    record_id = models.CharField("The record's id in the agency's system", max_length=100)
+    extracted_at = models.DateTimeField("When the agency took the extract it came from")
+    record_import = models.ForeignKey(RecordImport, on_delete=models.PROTECT, related_name="records")
+    first_name = models.CharField(max_length=100, blank=True)
+    surname = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    postcode = models.CharField(max_length=8, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    nhs_number = models.CharField(
+        "NHS number",
+        max_length=10,
+        blank=True,
+        validators=[RegexValidator(r"^\d{10}$", "An NHS number is 10 digits.")],
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="agency_records")
+
+    class Meta:
+        ordering = ["agency", "system", "record_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "system", "record_id"], name="agency_record_once"),
+            models.CheckConstraint(
+                condition=~Q(first_name="", surname=""),
+                name="agency_record_has_a_name",
+                violation_error_message="An agency record needs a first name or a surname.",
+            ),
+            models.CheckConstraint(condition=Q(sex__in=Sex.values), name="agency_record_sex_code"),
+        ]
+        indexes = [
+            models.Index(fields=["nhs_number"], name="agency_record_nhs_number"),
+            models.Index(fields=["surname", "date_of_birth"], name="agency_record_surname_dob"),
+            models.Index(fields=["postcode"], name="agency_record_postcode"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} {self.system} {self.record_id}"
