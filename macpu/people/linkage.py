@@ -105,7 +105,7 @@ SELECT
     nhs_number,
     source
 FROM cleaned LEFT JOIN names ON names.first_name = cleaned.first_name
-"""  # noqa: S608
+"""  # noqa: S608  # nosec B608 - constants and our own table names
 
 
 @functools.cache
@@ -123,7 +123,7 @@ def name_variants(names: Iterable[str]) -> pd.DataFrame:
 
 def prepare(con: Any, source: str, into: str = "prepared") -> None:
     """Make table `into` from table `source` (COLUMNS, all text) on the DuckDB connection `con`."""
-    first = con.sql(f"SELECT DISTINCT {_clean('first_name')} AS n FROM {source}").fetchall()  # noqa: S608
+    first = con.sql(f"SELECT DISTINCT {_clean('first_name')} AS n FROM {source}").fetchall()  # noqa: S608  # nosec B608
     con.register("names", name_variants(n for (n,) in first))
     con.execute(f"CREATE OR REPLACE TABLE {into} AS " + PREPARE_SQL.replace("{source}", source))  # noqa: S608
     con.unregister("names")
@@ -149,8 +149,11 @@ def _address() -> cl.CustomComparison:
 
 
 def swapped_names() -> cll.CustomLevel:
-    """First name and surname the other way round (common where a form's order is not the person's own)."""
-    return cll.CustomLevel("first_name_l = surname_r AND surname_l = first_name_r", "First name and surname swapped")
+    """First name and surname the other way round (common where a form's order is not the person's own). Its m is
+    fixed: where swaps are rare, EM drives it towards zero, below what Splink can hold (1e-300), and stops."""
+    return cll.CustomLevel(
+        "first_name_l = surname_r AND surname_l = first_name_r", "First name and surname swapped"
+    ).configure(m_probability=0.002, fix_m_probability=True)
 
 
 def _first_name() -> cl.CustomComparison:
@@ -241,7 +244,7 @@ def train(linker: Linker) -> None:
     # Two sessions, each estimating what the other's blocking leaves out. Not blocked on the address: pairs that
     # share one are mostly families, whom EM would learn as matches.
     for rule in (block_on("first_name", "surname"), block_on("date_of_birth")):
-        linker.training.estimate_parameters_using_expectation_maximisation(rule)
+        linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=2e6)
 
 
 @dataclass(frozen=True)
@@ -292,7 +295,7 @@ def cluster(linker: Linker, predictions: Any, threshold: float, *, hold_for_revi
     con = linker._db_api.duckdb_con  # noqa: SLF001 - the DuckDB connection the tables live on
     held = f"WHERE NOT ({review_condition(linker)})" if hold_for_review else ""
     edges = linker._db_api.register(  # noqa: SLF001
-        con.sql(f"SELECT * FROM {predictions.physical_name} {held}"),  # noqa: S608
+        con.sql(f"SELECT * FROM {predictions.physical_name} {held}"),  # noqa: S608  # nosec B608
         table_name="linkable_pairs",
     )
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(edges, threshold_match_probability=threshold)
@@ -306,7 +309,7 @@ def cluster(linker: Linker, predictions: Any, threshold: float, *, hold_for_revi
         SELECT c.record_id, c.cluster_id, coalesce(max(e.match_probability), 0) AS best_match_probability
         FROM {clusters.physical_name} c LEFT JOIN ends e USING (record_id)
         GROUP BY c.record_id, c.cluster_id
-        """  # noqa: S608
+        """  # noqa: S608  # nosec B608 - our own table names
     ).df()
-    pairs = con.sql(f"SELECT count(*) FROM {predictions.physical_name}").fetchall()[0][0]  # noqa: S608
+    pairs = con.sql(f"SELECT count(*) FROM {predictions.physical_name}").fetchall()[0][0]  # noqa: S608  # nosec B608
     return Linked(clusters=result, pairs=pairs)

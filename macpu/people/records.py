@@ -380,7 +380,7 @@ def _update(records: list[AgencyRecord]) -> None:
     fields = [field for field in meta.concrete_fields if field.attname in UPDATED]
     quote = connection.ops.quote_name  # names from the model, quoted; every value is a parameter
     columns = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-    sql = f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+    sql = f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608  # nosec B608
     params = [
         [field.get_db_prep_save(getattr(record, field.attname), connection) for field in fields] + [record.pk]
         for record in records
