@@ -10,10 +10,11 @@ agreement and disagreement says, and scores every pair that shares a blocking ke
 - ``settings`` is the model. One combined address comparison (postcode and street compared separately would count a
   household twice); first names with a nickname level; a day/month-swapped date of birth level; the NHS number a
   strong comparison and a blocking rule, not a hard key (it is mistyped too).
-- ``dedupe`` trains, predicts and clusters a file of records; ``explain`` gives each field's contribution to one
-  pair's score (Splink's waterfall), for a practitioner who asks why two records were linked.
+- ``dedupe`` trains, predicts and clusters a file of records. A pair whose first names or sexes disagree is held
+  for a person to decide, not linked (``review_condition``).
 
-The same settings run on Spark (``backend=SparkAPI(...)``, tests/test_linkage_spark.py), the path past one machine.
+Still to come (issue #6): linking agency records to the person index, the review queue, each field's contribution
+to a pair's score (Splink's waterfall), matching at intake, and the same settings on Spark.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink.blocking_rule_library import CustomRule
 
 COLUMNS = ["record_id", "first_name", "surname", "date_of_birth", "sex", "postcode", "address", "nhs_number", "source"]
-THRESHOLD = 0.9  # a pair at or above this match probability is the same person (bench/linkage.py chose it)
+THRESHOLD = 0.9  # a pair at or above this match probability is the same person (bench/linkage.py measures it)
 
 # Address words written more than one way, in their long form.
 ABBREVIATIONS = {
