@@ -113,3 +113,22 @@ def police_notification(
         urgency="same_day",
         team=team,
     )
+
+
+def partner_agencies() -> dict[str, Agency]:
+    """The four agencies the front door asks in the multi-agency tests, by kind."""
+    names = {
+        AgencyKind.POLICE: "Demo Constabulary",
+        AgencyKind.HEALTH: "Demo health visiting",
+        AgencyKind.EDUCATION: "Demo nursery",
+        AgencyKind.PROBATION: "Demo probation",
+    }
+    return {kind: AgencyFactory(name=name, kind=kind) for kind, name in names.items()}
+
+
+def partner_practitioners(agencies: dict[str, Agency]) -> dict[str, User]:
+    """A partner practitioner in each agency, in a team of its own."""
+    return {
+        kind: UserFactory(role=Role.PARTNER_PRACTITIONER, agency=agency, team=TeamFactory(agency=agency))
+        for kind, agency in agencies.items()
+    }

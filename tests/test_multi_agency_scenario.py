@@ -23,7 +23,13 @@ from macpu.protection import services as protection
 from macpu.protection.models import ParticipantAgency, StrategyAttendance, StrategyDecision
 from macpu.protection.services import Action, Participant
 from macpu.timescales.working_hours import ENGLAND
-from tests.factories import AgencyFactory, TeamFactory, UserFactory, police_notification, words
+from tests.factories import (
+    UserFactory,
+    partner_agencies,
+    partner_practitioners,
+    police_notification,
+    words,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -64,19 +70,8 @@ def item(person, kind, summary, disclosure, reason="", roles=(), day=1) -> Item:
 def world(local_authority, social_worker, manager, team):
     """Four agencies, each with a practitioner; probation names its manager. The unit has a health practitioner
     and a police officer of its own."""
-    agencies = {
-        kind: AgencyFactory(name=name, kind=kind)
-        for kind, name in [
-            (AgencyKind.POLICE, "Demo Constabulary"),
-            (AgencyKind.HEALTH, "Demo health visiting"),
-            (AgencyKind.EDUCATION, "Demo nursery"),
-            (AgencyKind.PROBATION, "Demo probation"),
-        ]
-    }
-    staff = {
-        kind: UserFactory(role=Role.PARTNER_PRACTITIONER, agency=agency, team=TeamFactory(agency=agency))
-        for kind, agency in agencies.items()
-    }
+    agencies = partner_agencies()
+    staff = partner_practitioners(agencies)
     probation_manager = UserFactory(
         first_name="Pat", last_name="Senior", role=Role.PARTNER_PRACTITIONER, agency=agencies[AgencyKind.PROBATION]
     )

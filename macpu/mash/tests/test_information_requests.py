@@ -20,7 +20,12 @@ from macpu.mash.models import Disclosure, InformationRequest, ItemKind, LawfulBa
 from macpu.mash.services import Item
 from macpu.people.services import PersonDetails, household_record
 from macpu.timescales.working_hours import ENGLAND
-from tests.factories import AgencyFactory, TeamFactory, UserFactory, police_notification
+from tests.factories import (
+    UserFactory,
+    partner_agencies,
+    partner_practitioners,
+    police_notification,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -41,19 +46,8 @@ def errors(call) -> dict[str, list[str]]:
 def unit(local_authority, social_worker, team):
     """A police notification about Ava (3), living with her mother Jo and Jo's new partner Kai."""
     contact = police_notification(social_worker, team, FRIDAY)
-    agencies = {
-        kind: AgencyFactory(name=name, kind=kind)
-        for kind, name in [
-            (AgencyKind.POLICE, "Demo Constabulary"),
-            (AgencyKind.HEALTH, "Demo health visiting"),
-            (AgencyKind.EDUCATION, "Demo nursery"),
-            (AgencyKind.PROBATION, "Demo probation"),
-        ]
-    }
-    staff = {
-        kind: UserFactory(role=Role.PARTNER_PRACTITIONER, agency=agency, team=TeamFactory(agency=agency))
-        for kind, agency in agencies.items()
-    }
+    agencies = partner_agencies()
+    staff = partner_practitioners(agencies)
     [ava] = contact.children.all()
     jo, kai = contact.household.members.exclude(pk=ava.pk).order_by("given_name")
     return {"contact": contact, "agencies": agencies, "staff": staff, "ava": ava, "jo": jo, "kai": kai}

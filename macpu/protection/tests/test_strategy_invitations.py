@@ -35,7 +35,14 @@ from macpu.protection.models import (
 )
 from macpu.protection.services import Action, Participant
 from macpu.timescales.working_hours import ENGLAND
-from tests.factories import AgencyFactory, TeamFactory, UserFactory, police_notification, words
+from tests.factories import (
+    TeamFactory,
+    UserFactory,
+    partner_agencies,
+    partner_practitioners,
+    police_notification,
+    words,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -129,24 +136,13 @@ def front_door_referral(
 
 @pytest.fixture
 def agencies(db):
-    return {
-        kind: AgencyFactory(name=name, kind=kind)
-        for kind, name in [
-            (POLICE, "Demo Constabulary"),
-            (HEALTH, "Demo health visiting"),
-            (EDUCATION, "Demo nursery"),
-            (PROBATION, "Demo probation"),
-        ]
-    }
+    return partner_agencies()
 
 
 @pytest.fixture
 def partners(agencies):
     """A partner practitioner in each agency."""
-    return {
-        kind: UserFactory(role=Role.PARTNER_PRACTITIONER, agency=agency, team=TeamFactory(agency=agency))
-        for kind, agency in agencies.items()
-    }
+    return partner_practitioners(agencies)
 
 
 @pytest.fixture
