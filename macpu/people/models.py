@@ -204,3 +204,25 @@ class AgencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency} {self.system} {self.record_id}"
+
+
+class LinkageRun(models.Model):
+    """One batch linkage of the agency records and the person index (macpu.people.linkage): the model Splink
+    trained, which matching at intake scores new details with, and what the run linked."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    threshold = models.FloatField(help_text="Pairs at or above this match probability are the same person.")
+    model = models.JSONField(help_text="Splink's trained model: its settings with every level's m and u.")
+    records = models.PositiveIntegerField(default=0, help_text="Agency records and people in the index linked.")
+    pairs = models.PositiveIntegerField(default=0, help_text="Pairs scored.")
+
+    class Meta:
+        ordering = ["-started_at"]
+        get_latest_by = "started_at"
+
+    def __str__(self) -> str:
+        return f"Linkage of {self.started_at:%Y-%m-%d %H:%M}"
