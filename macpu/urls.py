@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("macpu.casework.urls")),
     path("", include("macpu.returns.urls")),
     path("", include("macpu.access.urls")),
+    path("", include("macpu.people.urls")),
 ]

@@ -33,6 +33,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -51,8 +52,9 @@ from macpu.intake.models import ContactOutcome, ReferralDecision
 from macpu.intake.services import contact_decide, contact_record, may_record_contact, referral_allocate, referral_decide
 from macpu.mash.services import agency_view_record, information_request_send
 from macpu.people.identifiers import is_valid_nhs_number, upn_problem
+from macpu.people.models import LinkageRun, Person
 from macpu.people.selectors import visible_people
-from macpu.people.services import PersonDetails, household_record
+from macpu.people.services import PersonDetails, household_record, people_merge, review_pair_decide
 from macpu.protection.models import ConferenceDecision, S47Outcome, StrategyDecision
 from macpu.protection.services import (
     Action,
@@ -63,10 +65,12 @@ from macpu.protection.services import (
     s47_complete,
     strategy_discussion_record,
 )
+from tests.agency_records import agency_record, review_pair
 from tests.factories import AgencyFactory, TeamFactory, UserFactory
 from tests.pathway import ATTENDANCE
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("local_authority")]
+INTAKE_MODEL = Path(__file__).parent.parent / "macpu/people/tests/data/intake_model.json"  # a trained Splink model
 
 # --- the child, and what identifies them ---------------------------------------------------------------------
 
@@ -123,6 +127,9 @@ class Scenario:
     escalation_step: Any
     restrictor: User
     users: dict[tuple[str, str], User] = field(default_factory=dict)
+    review_pair: Any = None  # a possible match of an agency record and her
+    duplicate_pair: Any = None  # her and a second record of her, decided to be one person, not yet merged
+    merge: Any = None  # a third record of her, merged into hers
 
     def restrict(self) -> None:
         now = timezone.now()
@@ -145,8 +152,10 @@ def build_scenario(social_worker, manager, chair, team) -> Scenario:
     """Zephyrine's case through the real services, with dates counted back from today: a contact referred, the
     referral decided and allocated, a strategy discussion with an action still to do, a section 47 enquiry, an
     assessment in progress, an initial conference whose plan has since ended (so no chair sees her by the "child
-    on a plan" basis), then a child in need plan that is still open."""
+    on a plan" basis), then a child in need plan that is still open. A batch linkage has run, so matching at intake
+    scores with its model."""
     today = timezone.localdate()
+    LinkageRun.objects.create(started_at=timezone.now(), threshold=0.9, model=json.loads(INTAKE_MODEL.read_text()))
 
     def day(back: int) -> dt.date:
         return today - dt.timedelta(days=back)
@@ -294,6 +303,7 @@ def build_scenario(social_worker, manager, chair, team) -> Scenario:
         rag="amber",
         rag_rationale="Permission matrix.",
     )
+    review_pair, duplicate_pair, merge = review_scenario(child, social_worker, manager, team, day, now)
     return Scenario(
         child=child,
         contact=contact,
@@ -310,7 +320,70 @@ def build_scenario(social_worker, manager, chair, team) -> Scenario:
         ).steps.get(),
         restrictor=manager,
         users=users,
+        review_pair=review_pair,
+        duplicate_pair=duplicate_pair,
+        merge=merge,
     )
+
+
+def review_scenario(child, social_worker, manager, team, day, now) -> tuple[Any, Any, Any]:
+    """The review queue about her (macpu.people): a police record that may be hers; a second record of her in the
+    index (spelt differently, born a day later, elsewhere: nothing that identifies her), allocated to the same worker
+    and decided to be her; and a third, merged into hers."""
+    record = agency_record(
+        social_worker,
+        source="matrix_police",
+        record_id="MATRIX-1",
+        first_name=GIVEN,
+        surname=FAMILY,
+        date_of_birth=BORN,
+        postcode=POSTCODE,
+        address=ADDRESS,
+    )
+    second = household_record(
+        actor=social_worker,
+        now=now(30),
+        address="2 Other Row, Elsewhere",
+        postcode="QB1 1AA",
+        children=[
+            PersonDetails(given_name="Zephyrin", family_name="Quilfeather", sex="F", date_of_birth=BORN.replace(day=18))
+        ],
+    )
+    contact = contact_record(
+        actor=social_worker,
+        now=now(30),
+        children=second.children,
+        household=second.household,
+        received_on=day(30),
+        referrer_name="Ms Nurse",
+        referrer_role="School nurse",
+        referral_source="3A",
+        concern="Worried about her.",
+        urgency="same_day",
+        team=team,
+    )
+    referral = contact_decide(
+        actor=social_worker,
+        now=now(29),
+        contact=contact,
+        outcome=ContactOutcome.REFERRAL,
+        reasons="As before.",
+        decided_on=day(29),
+    )[0]
+    referral_decide(
+        actor=manager,
+        now=now(29),
+        referral=referral,
+        decision=ReferralDecision.ASSESSMENT,
+        reasons="Assess.",
+        decided_on=day(29),
+    )
+    referral_allocate(actor=manager, now=now(29), referral=referral, worker=social_worker)
+    duplicate = review_pair(child, other_person=second.children[0], reason="duplicate")
+    review_pair_decide(actor=social_worker, now=now(1), pair=duplicate, same=True)
+    third = Person.objects.create(given_name="Zephyrina", family_name="Quill", sex="F")
+    merged = people_merge(actor=social_worker, now=now(1), keep=child, merge=third, reason="Matrix.")
+    return review_pair(child, record=record), duplicate, merged
 
 
 # --- what each route is and what each role may get --------------------------------------------------------------
@@ -395,6 +468,41 @@ def contact_form(c: Cell) -> int:
     return 200 if may_record_contact(c.user) else 403
 
 
+def intake_matches(c: Cell) -> int:
+    """Matching at intake (POST only): those who record contacts get the candidates their scope allows."""
+    if c.method == GET:
+        return 405
+    return 200 if may_record_contact(c.user) else 403
+
+
+def matching_body(query: str) -> dict[str, str]:
+    """The contact form's first child, as typed: "given|family|YYYY-MM-DD|NHS number", any part blank."""
+    given, family, born, nhs = (query.split("|") + ["", "", "", ""])[:4]
+    year, month, day = (born.split("-") + ["", "", ""])[:3] if born else ("", "", "")
+    return {
+        "row": "0",
+        "child_0_given_name": given,
+        "child_0_family_name": family,
+        "child_0_date_of_birth_day": day,
+        "child_0_date_of_birth_month": month,
+        "child_0_date_of_birth_year": year,
+        "child_0_nhs_number": nhs,
+        "postcode": POSTCODE if given else "",
+    }
+
+
+MATCHES = {
+    # "family name" is the search a user who sees her must find her with
+    "family name": (lambda s: f"{GIVEN}|{FAMILY}|{BORN.isoformat()}", f"Xanthe|{NOBODY['name']}|2011-03-18"),
+    "NHS number": (lambda s: f"|||{NHS}", f"|||{NOBODY['nhs']}"),
+}
+
+
+def review_queue(c: Cell) -> int:
+    """Children's social care only; the scope filter picks the pairs, so a list that leaves her out is still 200."""
+    return 200 if c.user.role in SOCIAL_CARE_PAGES else 403
+
+
 def break_glass(c: Cell) -> int:
     return 200 if c.user.role in UNIT_ROLES else 403
 
@@ -435,6 +543,8 @@ class Route:
     shows_child: bool = False  # with a relationship and a record role, the child's name must be on it
     # POST bodies besides the empty one (label -> (body, expected status)), each its own cell.
     bodies: dict[str, tuple[Callable[[Scenario], dict[str, Any]], Expect]] = field(default_factory=dict)
+    # How a search's query is sent: {"q": query} unless the route's form has fields of its own.
+    search_body: Callable[[str], dict[str, Any]] = lambda q: {"q": q}
 
 
 def child_pk(s: Scenario) -> dict[str, Any]:
@@ -507,6 +617,7 @@ ROUTES: dict[str, Route] = {
     "child-birth": Route(child_pk, record_form("person_birth_record")),
     "child-death": Route(child_pk, record_form("person_death_record")),
     "contact-create": Route(lambda s: {}, contact_form),
+    "contact-matches": Route(lambda s: {}, intake_matches, searches=MATCHES, search_body=matching_body),
     "contact-detail": Route(lambda s: {"pk": s.contact.pk}, scoped_read, (GET,), shows_child=True),
     "contact-decide": Route(lambda s: {"pk": s.contact.pk}, contact_decide_page),
     "referral-decide": Route(lambda s: {"pk": s.referral.pk}, record_form("referral_decide")),
@@ -539,6 +650,11 @@ ROUTES: dict[str, Route] = {
     "restriction-name": Route(child_pk, restriction_page),
     "grant-review": Route(lambda s: {"pk": s.child.pk, "grant_id": 2**31 - 1}, restriction_page),
     "break-glass": Route(lambda s: {}, break_glass),
+    # people: the review queue of possible matches, merging and unmerging
+    "review-queue": Route(lambda s: {}, review_queue, (GET,), shows_child=True),
+    "review-pair": Route(lambda s: {"pk": s.review_pair.pk}, record_form("review_pair_decide"), shows_child=True),
+    "review-merge": Route(lambda s: {"pk": s.duplicate_pair.pk}, record_form("people_merge"), shows_child=True),
+    "merge-undo": Route(lambda s: {"pk": s.merge.pk}, record_form("people_unmerge"), shows_child=True),
     # API
     "api:contact-create": Route(lambda s: {}, api_create, api=True),
     "api:contact-detail": Route(lambda s: {"pk": s.contact.pk}, scoped_read, (GET,), api=True, shows_child=True),
@@ -676,7 +792,7 @@ def requests_for(spec: Route, scenario: Scenario, sees: bool) -> list[Request]:
     """A GET, a POST per search variant; and, only for those who must not make changes, the other POSTs."""
     found = [Request(GET, None, spec.expect)]
     for label, (q, nobody) in (spec.searches or {}).items():
-        found.append(Request(POST, label, spec.expect, q(scenario), nobody, body=lambda s, q=q: {"q": q(s)}))
+        found.append(Request(POST, label, spec.expect, q(scenario), nobody, body=lambda s, q=q: spec.search_body(q(s))))
     if POST in spec.methods and not sees:
         found.append(Request(POST, None, spec.expect, body=lambda s: {}))
         found += [Request(POST, label, expect, body=body) for label, (body, expect) in spec.bodies.items()]
@@ -712,7 +828,7 @@ def check_cell(
     if sees:  # the leak check must not be blind: a page that shows the child names her
         if spec.shows_child and response.status_code == 200 and GIVEN not in body:
             problems.append(f"{where}: the child's name is missing")
-        if r.label == "family name" and GIVEN not in body:
+        if r.label == "family name" and response.status_code == 200 and GIVEN not in body:
             problems.append(f"{where}: the search did not find the child")
         return problems
     words = identifying(scenario.child)
@@ -731,7 +847,7 @@ def check_cell(
         if f"{response.status_code} {_normalised(response.content.decode(), url)}" != missing[name]:
             problems.append(f"LEAK {where}: answers differently from a record that does not exist")
     if r.query:  # indistinguishable from a search for nobody: the same answer, the same count
-        baseline = _post(client, spec, url, {"q": r.nobody})
+        baseline = _post(client, spec, url, spec.search_body(r.nobody))
         if spec.api:
             same = _search_payload(response) == _search_payload(baseline)
         else:

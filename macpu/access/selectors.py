@@ -19,7 +19,7 @@ from django.db.models.functions import Now
 
 from macpu.access.models import BreakGlass, Invitation, Restriction, RestrictionGrant
 from macpu.agencies.models import UNIT_ROLES, AgencyKind, Role, User
-from macpu.people.models import Person
+from macpu.people.models import AgencyRecord, Person
 
 # Roles that may read a child's record at all, given a relationship.
 RECORD_ROLES = UNIT_ROLES | {Role.PERFORMANCE_ANALYST}
@@ -101,6 +101,27 @@ def visible_people(user: User) -> QuerySet[Person]:
     for _, condition in _bases(user):
         related |= condition
     return Person.objects.filter((~RESTRICTED & related) | _named(user))
+
+
+# Roles that may see the agency records (what each agency's own system holds about people, macpu.people.records):
+# the unit's own staff, who check every new concern against them at intake. Partner agency practitioners, analysts,
+# administrators and privacy officers do not.
+AGENCY_RECORD_ROLES = UNIT_ROLES
+
+
+def visible_agency_records(user: User) -> QuerySet[AgencyRecord]:
+    """The agency records this user may see: every one for the unit's staff, except those linked to a restricted
+    child the user is not named on (the restriction covers everything known about the child)."""
+    if not user.is_authenticated or not user.is_active or user.role not in AGENCY_RECORD_ROLES:
+        return AgencyRecord.objects.none()
+    child = OuterRef("person_id")
+    restricted = Exists(Restriction.objects.filter(child=child, lifted_at__isnull=True))
+    named = Exists(
+        RestrictionGrant.objects.filter(
+            restriction__child=child, restriction__lifted_at__isnull=True, user=user, ended_at__isnull=True
+        )
+    )
+    return AgencyRecord.objects.filter(Q(person__isnull=True) | ~Q(restricted) | Q(named))
 
 
 def _asked(user: User) -> list[tuple[str, Q | Exists]]:

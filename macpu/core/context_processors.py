@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from macpu.agencies.models import Role
+from macpu.core.services import may_record
 from macpu.intake.services import may_record_contact  # the page refuses anyone else
 
 CASE_LINKS = (("My work", "my-work"), ("Team's work", "team-work"), ("Find a child", "child-search"))
@@ -50,5 +51,7 @@ def navigation(request: HttpRequest) -> dict[str, list[NavigationLink]]:
         links = (*CASE_LINKS, ("New contact", "contact-create")) if may_record_contact(user) else CASE_LINKS
         if user.role in ANSWERING_ROLES:
             links = (*links, *PARTNER_LINKS)
+        if may_record(user, "review_pair_decide"):
+            links = (*links, ("Possible matches", "review-queue"))
     current = request.resolver_match.url_name if request.resolver_match else None
     return {"navigation": [NavigationLink(label, reverse(name), name == current) for label, name in links]}

@@ -118,6 +118,12 @@ STEP_ROLES: dict[str, tuple[frozenset[Role], str]] = {
     ),
     "person_birth_record": (SOCIAL_CARE, "Only children's social care staff can record a child's birth."),
     "person_death_record": (SOCIAL_CARE, "Only children's social care staff can record a child's death."),
+    "review_pair_decide": (
+        SOCIAL_CARE,
+        "Only children's social care staff can decide whether two records are about the same person.",
+    ),
+    "people_merge": (SOCIAL_CARE, "Only children's social care staff can merge two people's records."),
+    "people_unmerge": (SOCIAL_CARE, "Only children's social care staff can undo a merge."),
 }
 
 

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any
 
 from django import forms
+from django.forms.utils import ErrorDict
 
 from macpu.agencies.models import User
 from macpu.core.codes import Disability, Ethnicity, ReferralSource, Sex
@@ -167,6 +170,7 @@ class ContactForm(forms.Form):
             )
             self.fields[f"child_{i}_sex"] = select("Sex", Sex.choices)
             self.fields[f"child_{i}_ethnicity"] = select("Ethnicity", Ethnicity.choices, blank="Not known yet")
+            self.fields[f"child_{i}_nhs_number"] = text("NHS number (if known)", hint="10 digits, like 485 777 3456")
         for i in range(ADULT_ROWS):
             who = row_owner("adult", i)
             self.fields[f"adult_{i}_given_name"] = text("First name")
@@ -235,7 +239,16 @@ class ContactForm(forms.Form):
             ethnicity=str(value("ethnicity") or ""),
             date_of_birth=value("date_of_birth"),  # type: ignore[arg-type]
             expected_date_of_birth=value("expected_date_of_birth"),  # type: ignore[arg-type]
+            nhs_number=re.sub(r"\s", "", str(value("nhs_number") or "")),
         )
+
+    @classmethod
+    def as_typed(cls, data: Mapping[str, Any]) -> ContactForm:
+        """The form showing what was typed, not checked: for the "Check for people already known" button, which
+        sends the form without saving it."""
+        form = cls(data)
+        form._errors = ErrorDict()  # type: ignore[attr-defined]  # bound, so the fields show what was typed; no errors, as nothing was saved
+        return form
 
     def household(self) -> dict[str, object]:
         """Keyword arguments for `people.services.household_record`, and the form rows they came from."""
@@ -327,3 +340,29 @@ class BirthForm(forms.Form):
 
 class DeathForm(forms.Form):
     died_on = date_field("Date of death")
+
+
+def child_match_details(data: Mapping[str, Any], row: int) -> dict[str, object]:
+    """What has been typed so far about child `row` and the household, for matching at intake (linkage.COLUMNS).
+    Read leniently: a date of birth that is not (yet) a real date is left out, nothing is an error."""
+    prefix = f"child_{row}_"
+
+    def value(name: str) -> str:
+        return str(data.get(name) or "").strip()
+
+    born: date | None = None
+    day, month, year = (value(f"{prefix}date_of_birth_{part}") for part in ("day", "month", "year"))
+    if day.isdigit() and month.isdigit() and year.isdigit() and len(year) == 4:
+        try:
+            born = date(int(year), int(month), int(day))
+        except ValueError:
+            born = None
+    return {
+        "first_name": value(f"{prefix}given_name"),
+        "surname": value(f"{prefix}family_name"),
+        "date_of_birth": born,
+        "sex": value(f"{prefix}sex"),
+        "postcode": value("postcode"),
+        "address": value("address"),
+        "nhs_number": re.sub(r"\s", "", value(f"{prefix}nhs_number")),
+    }

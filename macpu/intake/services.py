@@ -18,6 +18,7 @@ from macpu.chronology.services import event_record
 from macpu.core.codes import Disability, ReasonForClosure, ReferralSource, Sex
 from macpu.core.services import Rules, check_role, locked, today_of
 from macpu.intake.models import Contact, ContactOutcome, Referral, ReferralDecision, Urgency
+from macpu.people.matching import match_keys_refresh
 from macpu.people.models import Household, Person, PersonDisability
 from macpu.people.services import PersonDetails, check_person, household_record
 
@@ -437,6 +438,7 @@ def person_details_correct(
     for name, value in after.items():
         setattr(person, name, value)
     person.save(update_fields=list(after))
+    match_keys_refresh(people=[person])
     person.disabilities.all().delete()
     PersonDisability.objects.bulk_create(PersonDisability(person=person, code=c) for c in disabilities)
     event_record(
@@ -523,6 +525,7 @@ def person_birth_record(
         person.given_name = given_name.strip()
         fields.append("given_name")
     person.save(update_fields=fields)
+    match_keys_refresh(people=[person])
     event_record(
         child=person,
         kind=EventKind.BORN,

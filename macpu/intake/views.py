@@ -28,6 +28,7 @@ from macpu.agencies.selectors import team_social_workers
 from macpu.core.forms import add_service_errors
 from macpu.core.services import SOCIAL_CARE, may_record
 from macpu.intake.forms import (
+    CHILD_ROWS,
     AllocateForm,
     BirthForm,
     ChildDetailsForm,
@@ -35,6 +36,7 @@ from macpu.intake.forms import (
     ContactForm,
     DeathForm,
     ReferralDecisionForm,
+    child_match_details,
     rows_rename,
 )
 from macpu.intake.models import Contact, ContactOutcome, Referral
@@ -52,8 +54,9 @@ from macpu.intake.services import (
     referrer_tell,
 )
 from macpu.mash.selectors import picture
+from macpu.people.matching import enough_to_match
 from macpu.people.models import Person, Relationship
-from macpu.people.selectors import visible_people
+from macpu.people.selectors import intake_candidates, visible_people
 
 FORM_PAGE = "core/form_page.html"
 
@@ -148,11 +151,48 @@ class ChildFormView(View):
         return render(self.request, self.template_name, context, status=status)
 
 
+def _match_row(value: object) -> int:
+    """Which child row a look-up is for (0 when the value is not a row)."""
+    text = str(value or "")
+    return int(text) if text.isdigit() and int(text) < CHILD_ROWS else 0
+
+
+def _matches(request: HttpRequest, row: int) -> dict[str, Any]:
+    """The people already known who may be child `row` of the form's data: for the partial and the form page."""
+    details = child_match_details(request.POST, row)
+    enough = enough_to_match(details)
+    candidates = (
+        intake_candidates(user=request.user, details=details, now=timezone.now())  # type: ignore[arg-type]
+        if enough
+        else []
+    )
+    return {"row": row, "enough": enough, "candidates": candidates, "checked": True}
+
+
+@require_POST
+def contact_matches(request: HttpRequest) -> HttpResponse:
+    """Matching at intake: the people in the index and the agency records that may be the child whose details
+    are being typed on the contact form, as a piece of HTML for the form's script to show beside the child. Sent
+    by POST so that no child's details are in an address (and so in logs)."""
+    if not may_record_contact(request.user):  # type: ignore[arg-type]
+        raise PermissionDenied
+    return render(request, "intake/_matches.html", _matches(request, _match_row(request.POST.get("row"))))
+
+
 def contact_create(request: HttpRequest) -> HttpResponse:
-    """Record the household and the contact together: one submit shows everything wrong with both."""
+    """Record the household and the contact together: one submit shows everything wrong with both. The "Check for
+    people already known" button beside a child (name "check", value the child's row) sends the form without
+    saving it and shows the page again with the people already known who may be that child."""
     user: User = request.user  # type: ignore[assignment]
     if not may_record_contact(user):
         raise PermissionDenied
+    if request.method == "POST" and "check" in request.POST:
+        row = _match_row(request.POST.get("check"))
+        return render(
+            request,
+            "intake/contact_form.html",
+            {"form": ContactForm.as_typed(request.POST), "matches": _matches(request, row)},
+        )
     form = ContactForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         household = form.household()

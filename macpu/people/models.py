@@ -36,6 +36,14 @@ class Person(models.Model):
         validators=[RegexValidator(r"^\d{10}$", "An NHS number is 10 digits.")],
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_people",
+        help_text="Set when this record was merged into another person's (people_merge); cleared by unmerging.",
+    )
 
     class Meta:
         ordering = ["family_name", "given_name"]
@@ -184,6 +192,23 @@ class AgencyRecord(models.Model):
         validators=[RegexValidator(r"^\d{10}$", "An NHS number is 10 digits.")],
     )
     person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="agency_records")
+    linked_by_run = models.ForeignKey(
+        "LinkageRun",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The batch linkage that set `person`, when linkage set it.",
+    )
+    link_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The practitioner who confirmed the link: batch linkage never changes a confirmed link.",
+    )
+    link_confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["agency", "system", "record_id"]
@@ -195,6 +220,10 @@ class AgencyRecord(models.Model):
                 violation_error_message="An agency record needs a first name or a surname.",
             ),
             models.CheckConstraint(condition=Q(sex__in=Sex.values), name="agency_record_sex_code"),
+            models.CheckConstraint(
+                condition=Q(link_confirmed_by__isnull=True) | Q(person__isnull=False, link_confirmed_at__isnull=False),
+                name="agency_record_confirmed_link_has_a_person",
+            ),
         ]
         indexes = [
             models.Index(fields=["nhs_number"], name="agency_record_nhs_number"),
@@ -219,6 +248,8 @@ class LinkageRun(models.Model):
     model = models.JSONField(help_text="Splink's trained model: its settings with every level's m and u.")
     records = models.PositiveIntegerField(default=0, help_text="Agency records and people in the index linked.")
     pairs = models.PositiveIntegerField(default=0, help_text="Pairs scored.")
+    linked = models.PositiveIntegerField(default=0, help_text="Agency records the run linked to a person.")
+    held_for_review = models.PositiveIntegerField(default=0, help_text="Pairs waiting for a practitioner after it.")
 
     class Meta:
         ordering = ["-started_at"]
@@ -226,3 +257,140 @@ class LinkageRun(models.Model):
 
     def __str__(self) -> str:
         return f"Linkage of {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ReviewKind(models.TextChoices):
+    RECORD_PERSON = "record_person", "An agency record and a person in the index"
+    RECORD_RECORD = "record_record", "An agency record and another agency's record of a person in the index"
+    PERSON_PERSON = "person_person", "Two people in the index who may be one person"
+
+
+class ReviewReason(models.TextChoices):
+    UNCERTAIN = "uncertain", "The match is uncertain"
+    DISAGREE = "disagree", "Most details agree but the first names or sexes differ: twins and siblings look like this"
+    DUPLICATE = "duplicate", "Two people in the index look like the same person"
+
+
+class ReviewDecision(models.TextChoices):
+    PENDING = "", "Waiting for a decision"
+    SAME = "same", "The same person"
+    DIFFERENT = "different", "Different people"
+
+
+class ReviewPair(models.Model):
+    """A pair of records batch linkage could not decide on, for a practitioner to decide: its score and each
+    field's contribution to it (Splink's waterfall), and the decision. `person` is the person in the index the pair
+    is about: the scope filter reads it (and `other_person`, for two people in the index)."""
+
+    key = models.CharField(max_length=60, unique=True, help_text='The two records, like "a:12|p:5".')
+    kind = models.CharField(max_length=20, choices=ReviewKind.choices)
+    reason = models.CharField(max_length=20, choices=ReviewReason.choices)
+    run = models.ForeignKey(LinkageRun, on_delete=models.PROTECT, related_name="review_pairs")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    other_person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    record = models.ForeignKey(AgencyRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    other_record = models.ForeignKey(AgencyRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    match_probability = models.FloatField()
+    match_weight = models.FloatField()
+    prior_weight = models.FloatField(help_text="The match weight of two records picked at random.")
+    comparisons = models.JSONField(
+        default=list, help_text='Each comparison: {"field": ..., "label": Splink\'s level, "weight": match weight}.'
+    )
+    queued_at = models.DateTimeField()
+    decision = models.CharField(max_length=10, choices=ReviewDecision.choices, blank=True, default="")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["queued_at", "pk"]
+        indexes = [models.Index(fields=["decision", "queued_at"], name="review_pair_waiting")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=ReviewKind.RECORD_PERSON, record__isnull=False, other_record__isnull=True)
+                    & Q(other_person__isnull=True)
+                )
+                | Q(kind=ReviewKind.RECORD_RECORD, record__isnull=False, other_record__isnull=False, other_person=None)
+                | Q(kind=ReviewKind.PERSON_PERSON, record=None, other_record=None, other_person__isnull=False),
+                name="review_pair_sides_fit_its_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision="", decided_by=None, decided_at=None)
+                | (~Q(decision="") & Q(decided_by__isnull=False, decided_at__isnull=False)),
+                name="review_pair_decided_by_someone",
+            ),
+            models.CheckConstraint(
+                condition=Q(match_probability__gte=0, match_probability__lte=1), name="review_pair_probability"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Possible match {self.key}"
+
+
+class PersonMerge(models.Model):
+    """One person's record merged into another's: exactly which rows moved, so that unmerging moves those back.
+    `moved` lists them: {"model": app_label.model_name, "pk": ..., "field": the foreign key's name}."""
+
+    kept = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    merged = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    pair = models.ForeignKey(ReviewPair, on_delete=models.PROTECT, null=True, blank=True, related_name="merges")
+    merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    merged_at = models.DateTimeField()
+    reason = models.TextField(blank=True)
+    moved = models.JSONField(default=list)
+    unmerged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    unmerged_at = models.DateTimeField(null=True, blank=True)
+    unmerge_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-merged_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(kept=models.F("merged")), name="person_merge_two_people"),
+            models.UniqueConstraint(
+                fields=["merged"], condition=Q(unmerged_at__isnull=True), name="person_merged_once_at_a_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} merged into {self.kept_id}"
+
+
+class MatchKey(models.Model):
+    """A blocking key of a person in the index or an agency record, for matching at intake (macpu.people.matching):
+    a 64-bit hash of a normalised value pair like surname and date of birth. Rebuilt by `macpu rebuild-match-keys`;
+    kept up to date by the services that create and change people and agency records."""
+
+    key = models.BigIntegerField()
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
+    )
+    agency_record = models.ForeignKey(
+        AgencyRecord, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
+    )
+
+    class Meta:
+        indexes = [
+            # Covering: the look-up reads the index alone.
+            models.Index(fields=["key", "person", "agency_record"], name="match_key_lookup"),
+            models.Index(fields=["person"], name="match_key_person", condition=Q(person__isnull=False)),
+            models.Index(
+                fields=["agency_record"], name="match_key_agency_record", condition=Q(agency_record__isnull=False)
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(person__isnull=True, agency_record__isnull=False)
+                | Q(person__isnull=False, agency_record__isnull=True),
+                name="match_key_of_a_person_or_an_agency_record",
+            )
+        ]
+
+    def __str__(self) -> str:
+        owner = f"person {self.person_id}" if self.person_id else f"agency record {self.agency_record_id}"
+        return f"{self.key} of {owner}"

@@ -35,6 +35,7 @@ from macpu.agencies.models import Agency, Role, User
 from macpu.core.codes import Sex
 from macpu.core.services import Rules
 from macpu.people.identifiers import is_valid_nhs_number
+from macpu.people.matching import match_keys_refresh
 from macpu.people.models import AgencyRecord, RecordImport
 
 COLUMNS = ["record_id", "first_name", "surname", "date_of_birth", "sex", "postcode", "address", "nhs_number"]
@@ -418,6 +419,7 @@ def _load(*, record_import: RecordImport, rows: Rows, checked: Checked, progress
                 new.append(record)
         AgencyRecord.objects.bulk_create(new)
         _update(changed)
+        match_keys_refresh(agency_records=[*new, *changed])  # matching at intake finds them by these
         if new or changed:
             loaded += len(new) + len(changed)
             if progress:

@@ -22,7 +22,7 @@ from macpu.intake.forms import rows_rename
 from macpu.intake.models import Referral
 from macpu.intake.views import ChildFormView
 from macpu.people.models import Person
-from macpu.people.selectors import NotADate, SearchResults, person_search_results
+from macpu.people.selectors import NotADate, SearchResults, merged_person_get, merges_into, person_search_results
 from macpu.protection import forms as f
 from macpu.protection import services
 from macpu.protection.models import ConferenceKind, CpPlan, S47Enquiry, S47Outcome, StrategyAction, StrategyInvitation
@@ -229,6 +229,9 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     case = child_case(user=request.user, child_id=pk, today=today)  # type: ignore[arg-type]
     if case is None:
+        merged = merged_person_get(user=request.user, person_id=pk)  # type: ignore[arg-type]
+        if merged is not None:  # a record merged into one the user may see says where it went
+            return render(request, "people/merged.html", {"merged": merged})
         raise Http404("Page not found")
     referral = case.current
     plans = sorted(referral.cp_plans.all(), key=lambda p: p.started_on) if referral else []
@@ -261,6 +264,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "previous": [r for r in case.referrals if r != referral],
             "households": case.households,
             "record_links": _record_links(case.child, request.user),  # type: ignore[arg-type]
+            "merges": merges_into(user=request.user, person=case.child),  # type: ignore[arg-type]
         },
     )
 
