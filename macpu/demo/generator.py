@@ -54,6 +54,7 @@ from macpu.casework.services import (
 )
 from macpu.chronology.models import Event, EventKind
 from macpu.core.codes import CategoryOfAbuse, PrimaryNeed, ReasonForClosure, ReferralSource, Sex
+from macpu.demo.records import BACKGROUND, load_and_link
 from macpu.intake.models import Contact, ContactOutcome, Referral, ReferralDecision, Urgency
 from macpu.intake.services import (
     contact_decide,
@@ -67,7 +68,7 @@ from macpu.intake.services import (
 from macpu.mash.models import Disclosure, ItemKind, LawfulBasis, Rag
 from macpu.mash.services import Item, information_answer, information_request_send, late_requests_escalate
 from macpu.people.identifiers import nhs_check_digit, upn_check_letter
-from macpu.people.models import Household, Person, RelationshipKind
+from macpu.people.models import AgencyRecord, Household, Person, RelationshipKind, ReviewPair
 from macpu.people.services import PersonDetails, household_record
 from macpu.protection.models import (
     Conference,
@@ -531,6 +532,14 @@ class _Staff:
         self.probation: User
 
 
+def _twinned(dobs: list[date], twins: list[bool]) -> list[date]:
+    """The dates of birth with each twin given the date of the child before (the random draws stay the same)."""
+    out: list[date] = []
+    for i, d in enumerate(dobs):
+        out.append(out[-1] if i < len(twins) and twins[i] and out else d)
+    return out
+
+
 class _Planner:
     def __init__(self, *, rng: random.Random, fake: Faker, today: date, staff: _Staff) -> None:
         self.rng, self.fake, self.today, self.staff = rng, fake, today, staff
@@ -665,6 +674,7 @@ class _Planner:
             start = today - timedelta(days=rng.randint(480, 900))
         eighteenth = None
         ages: list[int] = []
+        twins: list[bool] = []  # born the same day as the child before
         if kind == "aged_out":
             dob = today - relativedelta(years=18) - timedelta(days=rng.randrange(30, 300))
             eighteenth = dob + relativedelta(years=18)
@@ -677,19 +687,22 @@ class _Planner:
             if n_born:
                 low, high = (0, 1) if kind == "adoption" else self.pick(AGE_BANDS)
                 ages.append(rng.randint(low, high))
+                twins.append(False)
             for _ in range(n_born - 1):
                 gap = 0 if rng.random() < 0.03 else rng.randint(1, 4)
                 if ages[-1] - gap < 0:
                     break
                 ages.append(ages[-1] - gap)
+                twins.append(gap == 0)
             dobs = [self._dob(a) for a in ages]
+            dobs = _twinned(dobs, twins)
         fixed = start is not None
         if start is None:
             start = self.window_start + timedelta(days=rng.randrange(WINDOW_DAYS + 1))
         youngest = max(dobs, default=None)
         if youngest and youngest > start:
             if fixed or rng.random() < 0.5:  # the children were born earlier (a scripted start stays put)
-                dobs = [min(d, start - timedelta(days=rng.randrange(20, 300))) for d in dobs]
+                dobs = _twinned([min(d, start - timedelta(days=rng.randrange(20, 300))) for d in dobs], twins)
             else:  # or the story starts after the youngest was born
                 start = min(today, youngest + timedelta(days=rng.randrange(0, 90)))
         children = [self._child(family_name, d, ethnicity) for d in sorted(dobs)[::-1]]
@@ -1934,8 +1947,10 @@ class Result:
     stages: dict[str, int]
 
 
-def generate(*, children: int, seed: int, today: date) -> Result:
-    """Create the demo local authority with ``children`` children, deterministic for ``seed`` and ``today``."""
+def generate(*, children: int, seed: int, today: date, agency_records: int = BACKGROUND) -> Result:
+    """Create the demo local authority with ``children`` children, deterministic for ``seed`` and ``today``; then
+    load the police's, health's and a school's records of them (with ``agency_records`` synthetic rows of other
+    people behind them; 0 loads none and links nothing) and run batch linkage (macpu.demo.records)."""
     if children < 1:
         raise ValueError("children must be at least 1")
     rng = random.Random(seed)  # noqa: S311 - synthetic data, reproducible by design
@@ -1970,6 +1985,10 @@ def generate(*, children: int, seed: int, today: date) -> Result:
         _access(staff, rng, today)
         _information_requests(staff, rng, today)
         _strategy_invitations(staff, today)
+        if agency_records:
+            load_and_link(
+                admin=staff.admin, today=today, seed=seed, background=agency_records, worker=staff.primary_worker
+            )
         summary, stages = summarise()
     return Result(children=children, households=households, summary=summary, stages=stages)
 
@@ -2173,6 +2192,9 @@ def summarise() -> tuple[dict[str, int], dict[str, int]]:
         "episodes open": referrals.filter(closed_on__isnull=True).count(),
         "episodes closed": referrals.filter(closed_on__isnull=False).count(),
         "timeline events": Event.objects.count(),
+        "agency records (police, health, school)": AgencyRecord.objects.count(),
+        "agency records linked to a person": AgencyRecord.objects.filter(person__isnull=False).count(),
+        "possible matches waiting for review": ReviewPair.objects.filter(decision="").count(),
     }
     for code, count in sorted(
         Counter(referrals.exclude(closure_reason="").values_list("closure_reason", flat=True)).items()
@@ -2195,7 +2217,8 @@ def summarise() -> tuple[dict[str, int], dict[str, int]]:
 
 
 def fingerprint() -> str:
-    """A digest of the people, dates and stages a run produced (not database ids), to compare two runs."""
+    """A digest of the people, dates and stages a run produced, and of the agency records, their links and the
+    possible matches (not database ids), to compare two runs."""
     digest = hashlib.sha256()
     row: tuple[Any, ...]
     for row in Person.objects.order_by("id").values_list(
@@ -2211,5 +2234,29 @@ def fingerprint() -> str:
     for row in Event.objects.order_by("id").values_list(
         "child__given_name", "child__family_name", "kind", "occurred_on", "summary"
     ):
+        digest.update(repr(row).encode())
+    for row in AgencyRecord.objects.order_by("agency__name", "record_id").values_list(
+        "agency__name",
+        "record_id",
+        "first_name",
+        "surname",
+        "date_of_birth",
+        "person__given_name",
+        "person__family_name",
+    ):
+        digest.update(repr(row).encode())
+    pairs = ReviewPair.objects.values_list(
+        "kind",
+        "reason",
+        "person__given_name",
+        "person__family_name",
+        "other_person__given_name",
+        "record__record_id",
+        "other_record__record_id",
+    )
+    # Not the match probabilities: Splink samples the pairs it trains u on by the records' keys, database ids
+    # (the same in every run on an empty database, not in a run after another on PostgreSQL, whose sequences
+    # a rollback does not reset), so they move in the third decimal place.
+    for row in sorted(pairs, key=repr):
         digest.update(repr(row).encode())
     return digest.hexdigest()

@@ -21,17 +21,26 @@ from macpu.intake.models import Contact, Referral, ReferralDecision
 from macpu.mash.models import InformationRequest
 from macpu.mash.selectors import agency_requests
 from macpu.people.identifiers import is_valid_nhs_number, upn_problem
-from macpu.people.models import Person
+from macpu.people.models import AgencyRecord, LinkageRun, Person, RecordImport, ReviewKind, ReviewPair
 from macpu.protection.models import Conference, ConferenceKind, CpPlan, S47Enquiry, StatutoryVisit
 from macpu.protection.selectors import work_items
 from macpu.timescales.clocks import ClockStatus
 
 TODAY = date(2026, 3, 18)
+AGENCY_RECORDS = 1500
 
 
 @pytest.fixture
 def demo(db):
-    return generate(children=40, seed=7, today=TODAY)
+    """The case work only: no agency records, no linkage (training a model takes seconds, and most tests here are
+    about the case work)."""
+    return generate(children=40, seed=7, today=TODAY, agency_records=0)
+
+
+@pytest.fixture
+def linked_demo(db):
+    """The demo as `make run` loads it, with a smaller background of synthetic agency records."""
+    return generate(children=40, seed=7, today=TODAY, agency_records=AGENCY_RECORDS)
 
 
 def test_forty_children_reach_every_stage_of_the_pathway(demo):
@@ -59,10 +68,10 @@ def test_it_creates_exactly_the_children_asked_for(demo):
 def test_the_same_seed_and_day_give_the_same_people_dates_and_stages(db):
     def run(seed: int) -> str:
         with transaction.atomic():
-            generate(children=40, seed=seed, today=TODAY)
+            generate(children=40, seed=seed, today=TODAY, agency_records=AGENCY_RECORDS)
             digest = fingerprint()
             transaction.set_rollback(True)
-        assert not Person.objects.exists()  # each run starts from an empty database
+        assert not Person.objects.exists() and not AgencyRecord.objects.exists()  # each run starts from empty
         return digest
 
     first, second, other_seed = run(7), run(7), run(8)
@@ -71,7 +80,7 @@ def test_the_same_seed_and_day_give_the_same_people_dates_and_stages(db):
     assert other_seed != first
 
 
-def test_nothing_is_dated_after_today(demo):
+def test_nothing_is_dated_after_today(linked_demo):
     end_of_today = timezone.make_aware(datetime.combine(TODAY, time.max))
     case_models = [
         m
@@ -152,8 +161,11 @@ def test_every_demo_login_signs_in_with_the_demo_password(demo):
 
 def test_seed_demo_command_skips_a_database_that_holds_data_when_asked(db):
     out = StringIO()
-    call_command("seed-demo", "--children", "6", "--seed", "3", "--today", "2026-03-18", stdout=out)
+    call_command(
+        "seed-demo", "--children", "6", "--seed", "3", "--today", "2026-03-18", "--agency-records", "0", stdout=out
+    )
     assert "Created 6 children" in out.getvalue()
+    assert not AgencyRecord.objects.exists() and not LinkageRun.objects.exists()
 
     again = StringIO()
     call_command("seed-demo", "--children", "6", "--if-empty", stdout=again)
@@ -182,3 +194,44 @@ def test_the_front_door_has_asked_agencies_about_waiting_contacts_and_some_have_
     assert asked.filter(answered_at__isnull=False).exists() and asked.filter(answered_at__isnull=True).exists()
     assert not asked.filter(answered_at__gte=timezone.make_aware(datetime.combine(TODAY, time(9)))).exists()
     assert agency_requests(probation).exists() and not agency_requests(probation).exclude(agency=probation.agency)
+
+
+def test_agency_records_from_three_systems_are_linked_to_demo_children_and_possible_matches_wait(linked_demo):
+    run = LinkageRun.objects.get()
+    imports = RecordImport.objects.select_related("agency")
+    linked = AgencyRecord.objects.filter(person__isnull=False).select_related("person")
+    worker = User.objects.get(username="social.worker")
+    caseload = set(Referral.objects.filter(allocated_worker=worker).values_list("child_id", flat=True))
+
+    assert {(i.agency.kind, i.system) for i in imports} == {
+        ("police", "Niche"),
+        ("health", "SystmOne"),
+        ("education", "SIMS"),
+    }
+    assert all(i.extracted_at < i.imported_at < run.started_at < run.finished_at for i in imports)
+    assert AgencyRecord.objects.count() > 1000, "a background of other people to train on"
+    assert run.model["comparisons"] and run.linked == linked.count() > 40
+    assert linked.filter(linked_by_run=run).count() == run.linked
+    children = Person.objects.filter(referrals__isnull=False).distinct()
+    agencies_of = {c.pk: set(c.agency_records.values_list("agency", flat=True)) for c in children}
+    assert any(len(agencies) >= 2 for agencies in agencies_of.values())
+    # every link is right: a copy keeps at least two of the person's first name, surname, date of birth and postcode
+    assert all(
+        sum(
+            [
+                r.first_name.lower() == r.person.given_name.lower(),
+                r.surname.lower() == r.person.family_name.lower(),
+                r.date_of_birth == r.person.date_of_birth,
+                r.postcode in r.person.households.values_list("postcode", flat=True),
+            ]
+        )
+        >= 2
+        for r in linked
+    )
+    # the social worker's children show linkage seeing through a nickname (and capitals) and a swapped date
+    theirs = linked.filter(person__in=caseload)
+    assert any(r.first_name.lower() != r.person.given_name.lower() for r in theirs), "a nickname"
+    assert any(r.date_of_birth != r.person.date_of_birth for r in theirs), "a swapped day and month"
+    waiting = ReviewPair.objects.filter(decision="")
+    assert waiting.exists() and run.held_for_review == waiting.count()
+    assert waiting.filter(kind=ReviewKind.RECORD_PERSON).exists()

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from macpu.demo.generator import DEMO_PASSWORD, DEMO_URL, demo_data_exists, generate
+from macpu.demo.records import BACKGROUND
 
 
 def _day(text: str) -> date:
@@ -22,13 +23,22 @@ def _day(text: str) -> date:
 class Command(BaseCommand):
     help = (
         "Create a synthetic demo local authority (staff, agencies, teams, households and children at every stage "
-        "of the pathway), driven through the real services. Deterministic for a given --seed and --today. "
+        "of the pathway), driven through the real services; then the police's, health's and a school's records of "
+        "them, imported and linked by batch linkage. Deterministic for a given --seed and --today. "
         "No real personal data."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--children", type=int, default=300, help="How many children (default 300).")
         parser.add_argument("--seed", type=int, default=1, help="Random seed: same seed, same data (default 1).")
+        parser.add_argument(
+            "--agency-records",
+            type=int,
+            default=BACKGROUND,
+            help=f"Synthetic agency records drawn for the background of the police's, health's and the school's "
+            f"extracts, behind their records of demo people (default {BACKGROUND}; 0 loads no agency records and "
+            "runs no linkage).",
+        )
         parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing (successfully) if the database already holds data."
         )
@@ -45,6 +55,8 @@ class Command(BaseCommand):
         today: date = options["today"] or timezone.localdate()
         if children < 1:
             raise CommandError("--children must be at least 1.")
+        if options["agency_records"] < 0:
+            raise CommandError("--agency-records must be 0 or more.")
         if demo_data_exists():
             if options["if_empty"]:
                 self.stdout.write("The database already holds data: demo data not created (--if-empty).")
@@ -52,7 +64,7 @@ class Command(BaseCommand):
             raise CommandError("The database already holds data. Use an empty database, or --if-empty to skip.")
 
         started = time.perf_counter()
-        result = generate(children=children, seed=seed, today=today)
+        result = generate(children=children, seed=seed, today=today, agency_records=options["agency_records"])
         elapsed = time.perf_counter() - started
 
         self.stdout.write(
