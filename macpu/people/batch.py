@@ -1,9 +1,10 @@
 """Batch linkage of every agency record and every person in the index (issue #6), the part that runs Splink.
 
 `index_frame` reads the records into one frame: agency records as "a:<pk>", people in the index as "p:<pk>" (their
-address from their most recent household; people merged into another are left out). `score` trains the model on
-the frame (macpu.people.linkage), scores every pair the blocking rules find, clusters them, and says which pairs a
-practitioner should decide and why: each comparison's level and match weight (Splink's waterfall).
+address from their most recent household; people merged into another, and unborn children, are left out: an unborn
+child's only details are the family's surname and address, which every brother or sister shares). `score` trains
+the model on the frame (macpu.people.linkage), scores every pair the blocking rules find, clusters them, and says
+which pairs a practitioner should decide and why: each comparison's level and match weight (Splink's waterfall).
 
 What to do with the result (links, the review queue, the LinkageRun) is `services.records_link`'s.
 """
@@ -77,6 +78,7 @@ def index_frame() -> pd.DataFrame:
             homes[person_id] = (created_at, household_id, address, postcode)
     for pk, first, family, born, sex, nhs in (
         Person.objects.filter(merged_into__isnull=True)
+        .exclude(date_of_birth__isnull=True, expected_date_of_birth__isnull=False)  # unborn: no record is theirs yet
         .values_list("pk", "given_name", "family_name", "date_of_birth", "sex", "nhs_number")
         .iterator(chunk_size=5000)
     ):

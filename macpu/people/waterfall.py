@@ -132,7 +132,7 @@ def chart(rows: list[Step], *, width: int = 640, label_width: int = 130, row_hei
     ends = [0.0] + [s.start for s in rows] + [s.end for s in rows]
     low, high = min(ends), max(ends)
     low, high = min(low, -1.0), max(high, 1.0)
-    plot_left, plot_right = label_width + 10, width - 60
+    plot_left, plot_right = label_width + 50, width - 60  # room either side for a bar's value
     scale = (plot_right - plot_left) / (high - low)
 
     def x(weight: float) -> float:

@@ -13,6 +13,7 @@ from django.core.management.base import CommandError
 
 from macpu.access.models import AuditEvent, AuditSubject
 from macpu.agencies.models import Role
+from macpu.people.batch import index_frame, person_key
 from macpu.people.models import AgencyRecord, Household, LinkageRun, Person, ReviewDecision, ReviewKind, ReviewPair
 from macpu.people.services import people_merge, people_unmerge, records_link, review_pair_decide
 from tests.agency_records import agency_record, load, review_pair
@@ -211,3 +212,17 @@ def test_link_records_with_nothing_to_link_says_so(administrator):
 def test_link_records_names_an_unknown_user():
     with pytest.raises(CommandError, match="--by: there is no account with the username nobody."):
         call_command("link-records", "--by", "nobody")
+
+
+def test_unborn_children_are_left_out_of_linkage(db):
+    """An unborn child has only the family's surname and address, which every brother or sister shares: linkage
+    would put each of them in the queue against the unborn child."""
+    born = PersonFactory(given_name="Glen", family_name="Stokes", date_of_birth=dt.date(2020, 5, 7))
+    unborn = PersonFactory(
+        given_name="Unborn", family_name="Stokes", date_of_birth=None, expected_date_of_birth=dt.date(2026, 5, 1)
+    )
+
+    keys = set(index_frame()["record_id"])
+
+    assert person_key(born.pk) in keys
+    assert person_key(unborn.pk) not in keys
