@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "macpu.demo",
     "macpu.returns",
     "macpu.access",
+    "macpu.analytics",
 ]
 
 MIDDLEWARE = [
@@ -204,6 +205,9 @@ CIN_CENSUS_RELEASE = "0.1.0"
 # The DfE census validator (csc-validator-be-cin behind the team's `validate` wrapper), run by the pre-submission
 # check. Unset: the copy beside the repository (../shared/tools/cin-validate/validate) or the team machines' one.
 CIN_VALIDATE = os.environ.get("MACPU_CIN_VALIDATE", "")
+# The Department for Education's published children in need statistics (docs/adr/0013), read by
+# `macpu import-published-stats`. Unset: ../shared/data/dfe-cin beside the repository, else the team machines' copy.
+PUBLISHED_STATS_DIR = os.environ.get("MACPU_PUBLISHED_STATS_DIR", "")
 
 # Access: how long an invitation to a meeting about a child lasts at most, and a break-glass use.
 ACCESS_INVITATION_MAX_DAYS = 90

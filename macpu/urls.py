@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("macpu.returns.urls")),
     path("", include("macpu.access.urls")),
     path("", include("macpu.people.urls")),
+    path("", include("macpu.analytics.urls")),
 ]

@@ -670,6 +670,7 @@ ROUTES: dict[str, Route] = {
 }
 
 EXCLUDED: dict[str, str] = {
+    "analytics-home": "a list of the analytics pages: no case data",
     "login": "signing in: a form with no case data",
     "sign-in-code": "the second step of signing in: a form with no case data",
     "logout": "signing out",

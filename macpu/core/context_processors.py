@@ -8,12 +8,14 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from macpu.agencies.models import Role
+from macpu.analytics.views import may_see_analytics
 from macpu.core.services import may_record
 from macpu.intake.services import may_record_contact  # the page refuses anyone else
 
 CASE_LINKS = (("My work", "my-work"), ("Team's work", "team-work"), ("Find a child", "child-search"))
 ADMINISTRATOR_LINKS = (("Local settings", "local-settings"),)
 ANALYST_LINKS = (
+    ("Analytics", "analytics-home"),
     ("Children in need census", "cin-census"),
     ("Ofsted Annex A", "annex-a"),
     ("Find a child", "child-search"),
@@ -25,6 +27,7 @@ PRIVACY_LINKS = (
     ("Audit and alerts", "privacy-home"),
     ("A child's access history", "privacy-child"),
     ("A user's activity", "privacy-user"),
+    ("Analytics", "analytics-home"),
 )
 
 
@@ -43,6 +46,8 @@ def navigation(request: HttpRequest) -> dict[str, list[NavigationLink]]:
         links = ADMINISTRATOR_LINKS
     elif user.role == Role.PERFORMANCE_ANALYST:
         links = ANALYST_LINKS
+    elif user.role == Role.ANALYST:
+        links = (("Analytics", "analytics-home"),)
     elif user.role == Role.PRIVACY_OFFICER:
         links = PRIVACY_LINKS
     elif user.role == Role.PARTNER_PRACTITIONER:
@@ -53,5 +58,7 @@ def navigation(request: HttpRequest) -> dict[str, list[NavigationLink]]:
             links = (*links, *PARTNER_LINKS)
         if may_record(user, "review_pair_decide"):
             links = (*links, ("Possible matches", "review-queue"))
+        if may_see_analytics(user):
+            links = (*links, ("Analytics", "analytics-home"))
     current = request.resolver_match.url_name if request.resolver_match else None
     return {"navigation": [NavigationLink(label, reverse(name), name == current) for label, name in links]}
