@@ -26,8 +26,11 @@ def febrl4() -> pd.DataFrame:
     for half in ("a", "b"):
         raw = pd.read_csv(_folder() / f"dataset4{half}.csv", dtype=str, skipinitialspace=True, keep_default_na=False)
         raw.columns = [c.strip() for c in raw.columns]
+        # Impossible dates (a corrupted copy's 19450493) are not dates: left out, as an agency record's would be.
         dob = pd.to_datetime(raw["date_of_birth"], format="%Y%m%d", errors="coerce")
-        address = raw[["street_number", "address_1", "address_2", "suburb", "state"]].agg(" ".join, axis=1)
+        # In a UK address's order: the building or flat (address_2: "villa 3", "apt 27", "rosetta village") before
+        # the house number and street, so that linkage reads the house number, the last number, as it does in ours.
+        address = raw[["address_2", "street_number", "address_1", "suburb", "state"]].agg(" ".join, axis=1)
         halves.append(
             pd.DataFrame(
                 {

@@ -52,6 +52,7 @@ _NOT_LETTERS_RUN = re.compile(r"[^a-z]+")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _NOT_POSTCODE = re.compile(r"[^A-Za-z0-9]")
 _HOUSE_NUMBER = re.compile(r"[0-9]+[a-z]?")
+_STREET = re.compile(r".*(?:^| )[0-9]+[a-z]? ([a-z]+)")  # linkage.PREPARE_SQL's street: after the last number
 _NHS = re.compile(r"[0-9]{10}")
 
 
@@ -115,6 +116,7 @@ def prepare(record: Mapping[str, object]) -> Prepared:
         if w and w != "flat"
     ]
     numbers = [w for w in words if _HOUSE_NUMBER.fullmatch(w)]
+    street = _STREET.match(" ".join(words))
     nhs = re.sub(r"\s", "", _text(record.get("nhs_number")) or "")
     variants = _variants(first_name) if first_name else ()
     initials = [name[0] for name in (first_name, surname) if name]
@@ -132,6 +134,7 @@ def prepare(record: Mapping[str, object]) -> Prepared:
         "initials": min(initials) + max(initials) if initials else None,  # DuckDB's least and greatest skip NULLs
         "address_words": list(dict.fromkeys(words)) or None,  # distinct, in the order first written
         "house_number": numbers[-1] if numbers else None,
+        "street": street.group(1) if street else None,
         "nhs_number": nhs if _NHS.fullmatch(nhs) else None,
     }
 

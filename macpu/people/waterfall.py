@@ -36,6 +36,8 @@ LEVELS = [
     (r"^Levenshtein distance of .+ <= 1$|^One digit wrong$", "One digit different"),
     (r"^Same year$", "Only the year is the same"),
     (r"^Same postcode and house number$", "Same postcode and house number"),
+    (r"^Same house number and street$", "Same house number and street, the postcode different or missing"),
+    (r"^Same street, 3\+ words$", "Same street (3 or more words of the address in common)"),
     (r"^Same address, 3\+ words$", "Same address (3 or more words in common)"),
     (r"^Same postcode$", "Same postcode, different house"),
     (r"^Address shares 2 words$", "2 words of the address in common"),

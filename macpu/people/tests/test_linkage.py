@@ -75,10 +75,10 @@ def test_febrl4_without_the_social_security_number():
     linked = linkage.dedupe(frame.drop(columns="person"), hold_for_review=False)
     precision, recall, f1 = pairwise(linked.clusters, frame.rename(columns={"person": "truth"}), "truth")
 
-    # bench/linkage.py reports the figure: precision 0.998, recall 0.979, F1 0.989 at the default threshold. The
+    # bench/linkage.py reports the figure: precision 1.000, recall 0.984, F1 0.992 at the default threshold. The
     # issue's target, 0.998, is not met: most true pairs still missed have two of name, surname and date of birth
     # wholly different, or agree only on surname and address, as siblings do.
-    assert f1 >= 0.985, (precision, recall, f1)
+    assert f1 >= 0.99, (precision, recall, f1)
 
 
 def write(path: Path, rows: list[list[str]]) -> Path:
