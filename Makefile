@@ -71,6 +71,7 @@ run: $(STATIC_STAMP)
 	mkdir -p var
 	macpu migrate --noinput
 	macpu seed-demo --if-empty
+	macpu import-published-stats --if-available  # DfE's published figures, if ../shared/data/dfe-cin is here; once
 	macpu demo-logins
 	@echo "macpu is running at http://$(HOST):$(PORT)/ : sign in with a demo login above. Ctrl+C stops it."
 	MACPU_ADMIN_REQUIRES_SECURITY_KEY=0 macpu runserver $(HOST):$(PORT) --noreload

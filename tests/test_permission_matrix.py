@@ -688,6 +688,13 @@ EXCLUDED: dict[str, str] = {
     "annex-a": "performance analyst only (own role check): Ofsted's Annex A lists every child by design",
     "api:schema": "the OpenAPI description of the API: no case data (cross-checked against ROUTES below)",
     "api:no-such-address": "any /api/v1/ address no route matches: always a JSON 404, with no record to show",
+    "analytics-unit-funnel": "aggregate figures, no child: roles tested in macpu/analytics/tests",
+    "analytics-unit-funnel-csv": "aggregate figures, no child: roles tested in macpu/analytics/tests",
+    "analytics-unit-measures": "aggregate figures, no child: roles tested in macpu/analytics/tests",
+    "analytics-unit-measures-csv": "aggregate figures, no child: roles tested in macpu/analytics/tests",
+    "analytics-published-compare": "aggregate published figures, no child: roles tested in macpu/analytics/tests",
+    "analytics-published-compare-csv": "aggregate published figures, no child: roles tested in macpu/analytics/tests",
+    "analytics-published-evaluation": "aggregate published figures, no child: roles tested in macpu/analytics/tests",
 }
 
 

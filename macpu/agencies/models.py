@@ -170,6 +170,12 @@ class LocalAuthority(models.Model):
     partners_days = models.PositiveSmallIntegerField(
         "Professional differences: working days for the safeguarding partners", default=10, validators=STEP_DAYS
     )
+    # Analytics (macpu.analytics): counts from 1 up to one less than this are not shown, so no child can be singled out.
+    small_cell_threshold = models.PositiveSmallIntegerField(
+        "Analytics: hide counts smaller than",
+        default=5,
+        validators=[MinValueValidator(2), MaxValueValidator(50)],
+    )
 
     class Meta:
         verbose_name_plural = "local authority"

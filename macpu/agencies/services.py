@@ -25,6 +25,7 @@ LOCAL_SETTINGS = (
     "managers_days",
     "senior_managers_days",
     "partners_days",
+    "small_cell_threshold",
 )
 
 

@@ -21,6 +21,7 @@ SETTING_NAMES = {
     "contact_decision_working_days": "Working days to decide a contact",
     "strategy_discussion_working_days": "Working days to hold a strategy discussion",
     "due_soon_working_days": "Working days before a clock shows as due soon",
+    "small_cell_threshold": "The smallest count analytics shows",
 }
 
 

@@ -55,6 +55,15 @@ class LineChart:
     y_ticks: list[Tick]
     y_label: str
 
+    @property
+    def key(self) -> list[Line]:
+        """The series drawn in colour, highlighted first: the chart's caption names them."""
+        return [line for line in reversed(self.lines) if line.colour != OTHER]
+
+    @property
+    def grey_lines(self) -> bool:
+        return any(line.colour == OTHER for line in self.lines)
+
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     """Round numbers spanning low to high, as a person would label an axis."""

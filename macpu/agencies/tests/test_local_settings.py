@@ -35,6 +35,7 @@ FORM = {
     "managers_days": "2",
     "senior_managers_days": "5",
     "partners_days": "10",
+    "small_cell_threshold": "5",
 }
 
 

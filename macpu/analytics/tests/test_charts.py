@@ -46,3 +46,14 @@ def test_bars_and_their_intervals_are_drawn_to_one_scale_and_a_suppressed_value_
     assert police.value_text == "50%"
     assert health.width == 0 and health.low_x is None and health.value_text == "Not shown"
     assert chart.ticks[-1].label == "60%"
+
+
+def test_the_caption_names_the_coloured_series_highlighted_first_and_says_what_the_grey_lines_are():
+    chart = line_chart(
+        "Rate",
+        ["2020"],
+        [Series("Neighbour", [1]), Series("England", [2], "comparison"), Series("Hampshire", [3], "highlight")],
+    )
+    assert [line.name for line in chart.key] == ["Hampshire", "England"]
+    assert chart.grey_lines
+    assert not line_chart("Rate", ["2020"], [Series("Hampshire", [3], "highlight")]).grey_lines
