@@ -669,6 +669,8 @@ ROUTES: dict[str, Route] = {
     "api:child-detail": Route(child_pk, scoped_read, (GET,), api=True, shows_child=True),
 }
 
+# Analytics pages show counts and rates, never a child; their roles are tested in macpu/analytics/tests.
+ANALYTICS = "aggregate figures, no child: roles tested in macpu/analytics/tests"
 EXCLUDED: dict[str, str] = {
     "analytics-home": "a list of the analytics pages: no case data",
     "login": "signing in: a form with no case data",
@@ -688,13 +690,14 @@ EXCLUDED: dict[str, str] = {
     "annex-a": "performance analyst only (own role check): Ofsted's Annex A lists every child by design",
     "api:schema": "the OpenAPI description of the API: no case data (cross-checked against ROUTES below)",
     "api:no-such-address": "any /api/v1/ address no route matches: always a JSON 404, with no record to show",
-    "analytics-unit-funnel": "aggregate figures, no child: roles tested in macpu/analytics/tests",
-    "analytics-unit-funnel-csv": "aggregate figures, no child: roles tested in macpu/analytics/tests",
-    "analytics-unit-measures": "aggregate figures, no child: roles tested in macpu/analytics/tests",
-    "analytics-unit-measures-csv": "aggregate figures, no child: roles tested in macpu/analytics/tests",
-    "analytics-published-compare": "aggregate published figures, no child: roles tested in macpu/analytics/tests",
-    "analytics-published-compare-csv": "aggregate published figures, no child: roles tested in macpu/analytics/tests",
-    "analytics-published-evaluation": "aggregate published figures, no child: roles tested in macpu/analytics/tests",
+    "analytics-unit-funnel": ANALYTICS,
+    "analytics-unit-funnel-csv": ANALYTICS,
+    "analytics-unit-measures": ANALYTICS,
+    "analytics-unit-measures-csv": ANALYTICS,
+    "analytics-published-compare": ANALYTICS,
+    "analytics-published-compare-csv": ANALYTICS,
+    "analytics-published-evaluation": ANALYTICS,
+    "analytics-published-evaluation-csv": ANALYTICS,
 }
 
 

@@ -13,6 +13,7 @@ from macpu.analytics import benchmarking
 from macpu.analytics import measures as m
 from macpu.analytics.charts import Series, line_chart
 from macpu.analytics.evaluation import evaluate
+from macpu.analytics.published import ATTRIBUTION
 
 DEFAULT_CHANGE = dt.date(2019, 4, 1)
 
@@ -139,3 +140,27 @@ def context(chosen: Choices) -> dict[str, Any]:
             key=lambda row: row[0],
         ),
     }
+
+
+def csv_rows(chosen: Choices) -> list[list[str]]:
+    """The page's tables as CSV: the figures by year, the result, and each neighbour's placebo difference."""
+    page = context(chosen)
+    result, measure = page["result"], page["measure"]
+    return [
+        [f"{measure.label} ({chosen.population} population, {chosen.neighbours} neighbours)"],
+        ["Area", *(f"{y - 1} to {y}" + (" (change)" if y == result.periods.left_out else "") for y in page["years"])],
+        *([row_name, *cells] for row_name, cells in page["rows"]),
+        [],
+        ["Change started on", chosen.change_on.isoformat()],
+        [f"{page['name']} before", page["before_text"]],
+        [f"{page['name']} after", page["after_text"]],
+        ["Neighbours before", page["neighbours_before_text"]],
+        ["Neighbours after", page["neighbours_after_text"]],
+        ["Difference in differences", page["difference_text"]],
+        ["Yearly change in the gap before the change", page["trend_text"]],
+        [],
+        ["Neighbour treated as if it had made the change", "Difference in differences", "At least as large"],
+        *([name, text, "Yes" if larger else "No"] for name, text, larger in page["placebos"]),
+        [],
+        [ATTRIBUTION],
+    ]

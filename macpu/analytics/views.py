@@ -150,7 +150,7 @@ def _unit_records(request: HttpRequest, page: str) -> dict:  # type: ignore[type
     )
 
 
-def _unit_csv(name: str, rows: list[list[str]]) -> HttpResponse:
+def _csv_download(name: str, rows: list[list[str]]) -> HttpResponse:
     import csv
 
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -172,7 +172,7 @@ def unit_funnel_csv(request: HttpRequest) -> HttpResponse:
     context = _unit_records(request, "funnel")
     table = "over-time" if request.GET.get("table") == "over-time" else "groups"
     name = f"unit-funnel-{table}-{context['period']}" + ("" if table == "over-time" else f"-{context['breakdown']}")
-    return _unit_csv(name, funnel.funnel_csv(context, table))
+    return _csv_download(name, funnel.funnel_csv(context, table))
 
 
 def unit_measures(request: HttpRequest) -> HttpResponse:
@@ -190,7 +190,7 @@ def unit_measures_csv(request: HttpRequest) -> HttpResponse:
     name = f"unit-measures-{table}-{context['period']}" + (
         "" if table == "all" else f"-{context['measure'].key}-{context['breakdown']}"
     )
-    return _unit_csv(name, funnel.measures_csv(context, table))
+    return _csv_download(name, funnel.measures_csv(context, table))
 
 
 def published_evaluation(request: HttpRequest) -> HttpResponse:
@@ -209,7 +209,10 @@ def published_evaluation(request: HttpRequest) -> HttpResponse:
     own = LocalAuthority.objects.values_list("code", flat=True).first()
     default = own if own in codes else areas[0][0]
     chosen, errors = published_evaluation.choices(request.GET, default, codes)
+    if request.resolver_match and request.resolver_match.url_name == "analytics-published-evaluation-csv":
+        return _csv_download(f"evaluation-{chosen.measure}-{chosen.la}", published_evaluation.csv_rows(chosen))
     context = {
+        "csv_query": request.GET.urlencode(),
         "imported": latest_import(),
         "areas": areas,
         "measures": MEASURES.values(),

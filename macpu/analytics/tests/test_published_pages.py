@@ -259,10 +259,32 @@ def test_an_evaluation_with_a_date_that_does_not_exist_says_so(client, imported,
     assert 'value="31"' in body
 
 
+def test_the_evaluation_downloads_as_csv_with_the_same_figures_as_the_page(client, imported, analyst):
+    client.force_login(analyst)
+    query = {"la": "850", "measure": "s47_rate", "change-day": "1", "change-month": "4", "change-year": "2016"}
+    page = client.get(reverse(EVALUATION), query).content.decode()
+
+    response = client.get(reverse("analytics-published-evaluation-csv"), query)
+
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[1][:4] == ["Area", "2013 to 2014", "2014 to 2015", "2015 to 2016"]
+    hampshire = next(row for row in rows if row[0] == "Hampshire")
+    assert all(figure in page for figure in hampshire[1:])
+    (difference,) = [row[1] for row in rows if row[:1] == ["Difference in differences"]]
+    assert difference.endswith("per 10,000 children") and difference in page
+    placebos = rows.index(
+        ["Neighbour treated as if it had made the change", "Difference in differences", "At least as large"]
+    )
+    assert "West Sussex" in [row[0] for row in rows[placebos + 1 :] if row]
+    assert "Open Government Licence v3.0" in rows[-1][0]
+
+
 @pytest.mark.parametrize("role", OTHER_ROLES)
-def test_every_other_role_is_refused_the_evaluation_and_the_refusal_holds_no_figures(client, imported, db, role):
+@pytest.mark.parametrize("route", [EVALUATION, "analytics-published-evaluation-csv"])
+def test_every_other_role_is_refused_the_evaluation_and_the_refusal_holds_no_figures(client, imported, db, role, route):
     client.force_login(UserFactory(role=role))
-    response = client.get(reverse(EVALUATION), {"la": "850"})
+    response = client.get(reverse(route), {"la": "850"})
     assert response.status_code == 403
     for figure in ("Hampshire", "West Sussex", "Difference in differences", "<svg"):
         assert figure not in response.content.decode()
