@@ -6,10 +6,14 @@ urlpatterns = [
     path("analytics/", views.home, name="analytics-home"),
     path("analytics/local-authorities/", views.published_compare, name="analytics-published-compare"),
     path("analytics/local-authorities.csv", views.published_compare_csv, name="analytics-published-compare-csv"),
-    path("analytics/local-authorities/evaluation/", views.published_evaluation, name="analytics-published-evaluation"),
+    path(
+        "analytics/local-authorities/evaluation/",
+        views.published_evaluation_page,
+        name="analytics-published-evaluation",
+    ),
     path(
         "analytics/local-authorities/evaluation.csv",
-        views.published_evaluation,
+        views.published_evaluation_csv,
         name="analytics-published-evaluation-csv",
     ),
     path("analytics/unit/funnel/", views.unit_funnel, name="analytics-unit-funnel"),

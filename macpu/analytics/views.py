@@ -1,21 +1,26 @@
 """Analytics pages: published figures for every local authority, the unit's own funnel, and evaluation.
 
-Only the analyst, manager and privacy officer roles see them, and they never show an identifiable child: figures are
-counts and rates, with small cells suppressed (macpu.analytics.stats)."""
+Only the analyst, manager and privacy officer roles see them (macpu.analytics.access), and they never show an
+identifiable child: figures are counts and rates, with small cells suppressed (macpu.analytics.stats)."""
 
 from __future__ import annotations
+
+import csv
+from typing import Any
+from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
-from macpu.agencies.models import Role, User
-
-ANALYTICS_ROLES = frozenset({Role.PERFORMANCE_ANALYST, Role.ANALYST, Role.TEAM_MANAGER, Role.PRIVACY_OFFICER})
-
-
-def may_see_analytics(user: User) -> bool:
-    return user.is_active and user.role in ANALYTICS_ROLES
+from macpu.agencies.models import LocalAuthority
+from macpu.agencies.selectors import local_authority, local_policy, working_day_calendar
+from macpu.analytics import benchmarking, funnel, published_evaluation
+from macpu.analytics.access import may_see_analytics
+from macpu.analytics.charts import Series, line_chart
+from macpu.analytics.measures import MEASURES
+from macpu.analytics.published import ATTRIBUTION, latest_import
 
 
 def _allowed(request: HttpRequest) -> None:
@@ -28,20 +33,28 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "analytics/home.html")
 
 
+def _csv_download(name: str, rows: list[list[str]]) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    csv.writer(response).writerows(rows)
+    return response
+
+
+def _own_or_first(codes: list[str]) -> str:
+    """The unit's own local authority if the published figures have it, else the first."""
+    own = LocalAuthority.objects.values_list("code", flat=True).first()
+    return own if own in codes else (codes[0] if codes else "england")
+
+
 # --- Published statistics: local authorities compared (docs/adr/0013) -----------------------------------------
 
 
 def _compare_choices(request: HttpRequest):  # noqa: ANN202 - a small bundle for the two views below
-    from macpu.agencies.models import LocalAuthority
-    from macpu.analytics import benchmarking
-    from macpu.analytics.measures import MEASURES
-
     basis = request.GET.get("population", "published")
     basis = basis if basis in ("published", "current") else "published"
     frames, measures = benchmarking.measures_for(basis)
     codes = [code for code, _name in benchmarking.areas(measures)]
-    own = LocalAuthority.objects.values_list("code", flat=True).first()
-    default = own if own in codes else (codes[0] if codes else "england")
+    default = _own_or_first(codes)
     la = request.GET.get("la", default)
     la = la if la in codes or la == "england" else default
     key = request.GET.get("measure", "s47_rate")
@@ -54,13 +67,6 @@ def _compare_choices(request: HttpRequest):  # noqa: ANN202 - a small bundle for
 
 def published_compare(request: HttpRequest) -> HttpResponse:
     """Local authorities compared: one measure for an LA, its statistical neighbours and England, by year."""
-    from urllib.parse import urlencode
-
-    from macpu.analytics import benchmarking
-    from macpu.analytics.charts import Series, line_chart
-    from macpu.analytics.measures import MEASURES
-    from macpu.analytics.published import latest_import
-
     _allowed(request)
     if latest_import() is None:
         return render(request, "analytics/published_compare.html", {"imported": None})
@@ -101,12 +107,6 @@ def published_compare(request: HttpRequest) -> HttpResponse:
 
 def published_compare_csv(request: HttpRequest) -> HttpResponse:
     """The same table as the page, as CSV."""
-    import csv
-
-    from macpu.analytics import benchmarking
-    from macpu.analytics.measures import MEASURES
-    from macpu.analytics.published import ATTRIBUTION, latest_import
-
     _allowed(request)
     if latest_import() is None:
         return HttpResponse("No published statistics have been imported.\n", content_type="text/plain", status=404)
@@ -115,17 +115,18 @@ def published_compare_csv(request: HttpRequest) -> HttpResponse:
     years, rows = benchmarking.series_table(
         frames, measures, chosen["la"], chosen["measure"], chosen["neighbours"], chosen["count"]
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{chosen["measure"]}-{chosen["la"]}.csv"'
-    writer = csv.writer(response)
-    writer.writerow([f"{measure.label} ({chosen['population']} population, {chosen['neighbours']} neighbours)"])
-    writer.writerow(["Area", "Code", "Compared as", *(benchmarking.year_label(y) for y in years)])
-    for row in rows:
-        writer.writerow(
-            [row.name, row.code, row.role, *(c.text + (f" (check: {c.flag})" if c.flag else "") for c in row.cells)]
-        )
-    writer.writerow([ATTRIBUTION])
-    return response
+    return _csv_download(
+        f"{chosen['measure']}-{chosen['la']}",
+        [
+            [f"{measure.label} ({chosen['population']} population, {chosen['neighbours']} neighbours)"],
+            ["Area", "Code", "Compared as", *(benchmarking.year_label(y) for y in years)],
+            *(
+                [row.name, row.code, row.role, *(c.text + (f" (check: {c.flag})" if c.flag else "") for c in row.cells)]
+                for row in rows
+            ),
+            [ATTRIBUTION],
+        ],
+    )
 
 
 # --- The unit's own records: the funnel and the measures followed per enquiry (macpu.analytics.funnel) ---------------
@@ -133,11 +134,6 @@ def published_compare_csv(request: HttpRequest) -> HttpResponse:
 
 def _unit_records(request: HttpRequest, page: str) -> dict:  # type: ignore[type-arg]
     """The chosen page's figures, read from the records once (aggregates only, small counts hidden)."""
-    from django.utils import timezone
-
-    from macpu.agencies.selectors import local_authority, local_policy, working_day_calendar
-    from macpu.analytics import funnel
-
     threshold = local_authority().small_cell_threshold
     if page == "funnel":
         return funnel.funnel_page(request.GET, threshold=threshold)
@@ -150,15 +146,6 @@ def _unit_records(request: HttpRequest, page: str) -> dict:  # type: ignore[type
     )
 
 
-def _csv_download(name: str, rows: list[list[str]]) -> HttpResponse:
-    import csv
-
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    csv.writer(response).writerows(rows)
-    return response
-
-
 def unit_funnel(request: HttpRequest) -> HttpResponse:
     """The funnel from contact to plan, per period, broken down one way."""
     _allowed(request)
@@ -166,8 +153,6 @@ def unit_funnel(request: HttpRequest) -> HttpResponse:
 
 
 def unit_funnel_csv(request: HttpRequest) -> HttpResponse:
-    from macpu.analytics import funnel
-
     _allowed(request)
     context = _unit_records(request, "funnel")
     table = "over-time" if request.GET.get("table") == "over-time" else "groups"
@@ -182,8 +167,6 @@ def unit_measures(request: HttpRequest) -> HttpResponse:
 
 
 def unit_measures_csv(request: HttpRequest) -> HttpResponse:
-    from macpu.analytics import funnel
-
     _allowed(request)
     context = _unit_records(request, "measures")
     table = "all" if request.GET.get("table") == "all" else "groups"
@@ -193,24 +176,20 @@ def unit_measures_csv(request: HttpRequest) -> HttpResponse:
     return _csv_download(name, funnel.measures_csv(context, table))
 
 
-def published_evaluation(request: HttpRequest) -> HttpResponse:
-    """Evaluate a change in practice: an LA against its statistical neighbours before and after a date."""
-    from macpu.agencies.models import LocalAuthority
-    from macpu.analytics import benchmarking, published_evaluation
-    from macpu.analytics.measures import MEASURES
-    from macpu.analytics.published import latest_import
+def _evaluation_choices(request: HttpRequest) -> tuple[published_evaluation.Choices, list[tuple[str, str]], Any]:
+    _frames, measures = benchmarking.measures_for("published")
+    areas = benchmarking.areas(measures)
+    codes = [code for code, _name in areas]
+    chosen, errors = published_evaluation.choices(request.GET, _own_or_first(codes), set(codes))
+    return chosen, errors, areas
 
+
+def published_evaluation_page(request: HttpRequest) -> HttpResponse:
+    """Evaluate a change in practice: an LA against its statistical neighbours before and after a date."""
     _allowed(request)
     if latest_import() is None:
         return render(request, "analytics/published_evaluation.html", {"imported": None})
-    _frames, measures = benchmarking.measures_for("published")
-    areas = benchmarking.areas(measures)
-    codes = {code for code, _name in areas}
-    own = LocalAuthority.objects.values_list("code", flat=True).first()
-    default = own if own in codes else areas[0][0]
-    chosen, errors = published_evaluation.choices(request.GET, default, codes)
-    if request.resolver_match and request.resolver_match.url_name == "analytics-published-evaluation-csv":
-        return _csv_download(f"evaluation-{chosen.measure}-{chosen.la}", published_evaluation.csv_rows(chosen))
+    chosen, errors, areas = _evaluation_choices(request)
     context = {
         "csv_query": request.GET.urlencode(),
         "imported": latest_import(),
@@ -224,3 +203,12 @@ def published_evaluation(request: HttpRequest) -> HttpResponse:
         **published_evaluation.context(chosen),
     }
     return render(request, "analytics/published_evaluation.html", context)
+
+
+def published_evaluation_csv(request: HttpRequest) -> HttpResponse:
+    """The evaluation's tables, as CSV."""
+    _allowed(request)
+    if latest_import() is None:
+        return HttpResponse("No published statistics have been imported.\n", content_type="text/plain", status=404)
+    chosen, _errors, _areas = _evaluation_choices(request)
+    return _csv_download(f"evaluation-{chosen.measure}-{chosen.la}", published_evaluation.csv_rows(chosen))

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from macpu.agencies.models import Role
-from macpu.analytics.views import may_see_analytics
+from macpu.analytics.access import may_see_analytics
 from macpu.core.services import may_record
 from macpu.intake.services import may_record_contact  # the page refuses anyone else
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from macpu.agencies.models import Role
-from macpu.analytics.views import ANALYTICS_ROLES
+from macpu.analytics.access import ANALYTICS_ROLES
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("local_authority")]

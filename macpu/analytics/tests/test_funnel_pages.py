@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 
 from macpu.agencies.models import LocalAuthority, Role
+from macpu.analytics.access import ANALYTICS_ROLES
 from macpu.analytics.tests.funnel_scenario import build_scenario
-from macpu.analytics.views import ANALYTICS_ROLES
 from tests.factories import UserFactory, words
 
 pytestmark = pytest.mark.django_db
