@@ -2,12 +2,12 @@
 """The unit's own records as aggregates: the funnel from contact to plan, and measures followed per enquiry.
 
 How it runs (bench/unit_funnel.py times it over a million referrals): ``load`` reads only the columns the measures and
-the chosen breakdown need, once, as CSV the database builds itself (SQLite's group_concat of printf, PostgreSQL's
-COPY; dates as whole days since 1970), so that no Python object is made per row; pyarrow parses it and an in-memory
-DuckDB reads the Arrow tables in place. ``funnel`` and ``measures`` are then SQL in DuckDB, with window functions for
-"the next one for the same child". Working days come from macpu.timescales: each day's due date for each clock is
-worked out once by ``WorkingDayCalendar.add_working_days`` (cached) and joined in. Only counts leave this module: no
-name, id or date of a child.
+the chosen breakdown need, once, as CSV the database builds itself in one value per table (SQLite's group_concat of
+printf, PostgreSQL's string_agg of format), so that no Python object is made per row; pyarrow parses it (dates become
+whole days since 1970) and an in-memory DuckDB reads the Arrow tables in place. ``funnel`` and ``measures`` are then
+SQL in DuckDB, with window functions for "the next one for the same child". Working days come from macpu.timescales:
+each day's due date for each clock is worked out once by ``WorkingDayCalendar.add_working_days`` (cached) and joined
+in. Only counts leave this module: no name, id or date of a child.
 
 The funnel counts each step by its own date (a contact by the day it was received, a plan by the day it started),
 per period, broken down by what is known of the referral behind it and the child. A contact about two children
@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 from django.db import connection as default_connection
+from django.db import transaction
 
 from macpu.analytics.charts import BarValue, bar_chart
 from macpu.analytics.stats import complementary, newcombe, rate_suppressed, suppress_column, suppressed, wilson
@@ -232,10 +234,19 @@ class _Query:
 
 
 def _days(expression: str, vendor: str) -> str:
-    """SQL for a date as whole days since 1 January 1970 (NULL stays NULL): shorter to send than the date."""
+    """SQL for a date as whole days since 1 January 1970 (NULL stays NULL) on PostgreSQL: shorter to send than the
+    date. SQLite sends the ISO text it holds as it is (working out the day number there costs more than pyarrow's
+    parsing the text), and ``_arrow`` turns it into days."""
     if vendor == "postgresql":
         return f"({expression} - DATE '1970-01-01')"
-    return f"CAST(julianday({expression}) - 2440587.5 AS INTEGER)"
+    return expression
+
+
+def _contacts_counted(wanted: set[str], vendor: str) -> bool:
+    """Whether contact-children are read already counted per day, decision day and breakdown (PostgreSQL groups a
+    million rows faster than it can send them; SQLite sorts to group, which is slower than sending). The child's own
+    details need each child, so they are read one row per contact-child."""
+    return vendor == "postgresql" and not wanted & _CHILD_DETAILS
 
 
 def _queries(wanted: set[str], vendor: str) -> dict[str, _Query]:
@@ -255,12 +266,23 @@ def _queries(wanted: set[str], vendor: str) -> dict[str, _Query]:
         if breakdown in wanted:
             extra.append((f"{name}_id" if kind == _INT else name, name, kind))
     details = wanted & _CHILD_DETAILS
+    counted = _contacts_counted(wanted, vendor)
     contact_extra = [("c.referral_source" if n == "source" else f"c.{e}", n, t) for e, n, t in extra]
+    contact_rest = "JOIN intake_contact_children cc ON cc.contact_id = c.id"
+    rag = "MIN(CASE rag WHEN 'red' THEN 1 WHEN 'amber' THEN 2 ELSE 3 END)"
     if "rag" in wanted:
         extra.append(("contact_id", "contact", _INT))
-        contact_extra.append(("c.id", "contact", _INT))
+        if counted:
+            contact_extra.append(("r.rag", "rag_code", _INT))
+            per_contact = f"SELECT contact_id, {rag} AS rag FROM mash_informationrequest GROUP BY contact_id"  # nosec B608
+            contact_rest += f" LEFT JOIN ({per_contact}) r ON r.contact_id = c.id"
+        else:
+            contact_extra.append(("c.id", "contact", _INT))
     if details:
         contact_extra.append(("cc.person_id", "person", _INT))
+    if counted:  # one row per day, decision day and group, with how many contact-children
+        contact_rest += " GROUP BY " + ", ".join(str(i) for i in range(1, len(contact_extra) + 3))
+        contact_extra.append(("COUNT(*)", "n", _INT))
     person = [("id", "person", _INT), ("merged_into_id", "merged", _INT)]
     if "age" in details:
         person += [("date_of_birth", "dob", _DATE), ("expected_date_of_birth", "edob", _DATE)]
@@ -269,7 +291,7 @@ def _queries(wanted: set[str], vendor: str) -> dict[str, _Query]:
         "contact_child": _query(
             "intake_contact c",
             [("c.received_on", "received", _DATE), ("c.decided_on", "decided", _DATE), *contact_extra],
-            "JOIN intake_contact_children cc ON cc.contact_id = c.id",
+            contact_rest,
         ),
         "referral": _query(
             "intake_referral",
@@ -279,7 +301,12 @@ def _queries(wanted: set[str], vendor: str) -> dict[str, _Query]:
         "asmt": _query(
             "casework_assessment",
             [("id", "id", _INT), ("referral_id", "referral", _INT), ("started_on", "started", _DATE),
-             ("authorised_on", "authorised", _DATE), ("outcome", "outcome", _TEXT)],
+             ("authorised_on", "authorised", _DATE)],
+        ),
+        # Assessments ending with a strategy discussion needed, apart: a million outcomes read for these few.
+        "asmt_strategy": _query(
+            "casework_assessment", [("referral_id", "referral", _INT), ("authorised_on", "authorised", _DATE)],
+            "WHERE outcome = 'strategy' AND authorised_on IS NOT NULL",
         ),
         # Merged records: only those merged into another unless the child's own details are wanted.
         "person": _query("people_person", person, "" if details else "WHERE merged_into_id IS NOT NULL"),
@@ -310,8 +337,7 @@ def _queries(wanted: set[str], vendor: str) -> dict[str, _Query]:
     if "rag" in wanted:
         queries["contact_rag"] = _query(
             "mash_informationrequest",
-            [("contact_id", "contact", _INT),
-             ("MIN(CASE rag WHEN 'red' THEN 1 WHEN 'amber' THEN 2 ELSE 3 END)", "rag", _INT)],
+            [("contact_id", "contact", _INT), (rag, "rag", _INT)],
             "GROUP BY contact_id",
         )  # fmt: skip
     if "disability" in wanted:
@@ -327,36 +353,81 @@ _ARROW = {_INT: pa.int32(), _DATE: pa.int32(), _TEXT: pa.string()}
 
 
 def _csv(cursor: Any, vendor: str, sql: str, columns: int) -> bytes:
-    """A query's rows as CSV, built by the database itself (one string from SQLite's group_concat, or PostgreSQL's
-    COPY), so that no Python object is made per row or value: that is the slow part of reading a million rows."""
-    if vendor == "postgresql":
-        data = bytearray()
-        with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
-            for block in copy:
-                data += block
-        return bytes(data)
+    """A query's rows as CSV, built by the database itself as one value (SQLite's group_concat of printf, PostgreSQL's
+    string_agg of format), so that no Python object is made per row or value: that is the slow part of reading a
+    million rows. (PostgreSQL's COPY sends a message per row, and taking them in cost the client as much as the
+    query.) NULL becomes an empty field. Every text read is a code, with no comma, quote or line break."""
     names = ", ".join(f"c{i}" for i in range(columns))
-    row = ",".join(["%s"] * columns)  # printf gives NULL as an empty field, as COPY does
-    cursor.execute(f"WITH q({names}) AS ({sql}) SELECT group_concat(printf('{row}', {names}), char(10)) FROM q")  # nosec B608
+    row = ",".join(["%s"] * columns)
+    if vendor == "postgresql":
+        cursor.execute(f"SELECT string_agg(format('{row}', {names}), chr(10)) FROM ({sql}) AS q({names})")  # nosec B608
+    else:
+        cursor.execute(f"WITH q({names}) AS ({sql}) SELECT group_concat(printf('{row}', {names}), char(10)) FROM q")  # nosec B608
     (text,) = cursor.fetchone()
     return (text or "").encode()
 
 
-def _arrow(data: bytes, types: dict[str, str]) -> pa.Table:
+def _arrow(data: bytes, types: dict[str, str], vendor: str) -> pa.Table:
+    """The CSV as an Arrow table, dates as days since 1970 (SQLite's ISO dates parsed here)."""
     schema = {c: _ARROW[t] for c, t in types.items()}
     if not data:
         return pa.table({c: pa.array([], type=t) for c, t in schema.items()})
-    return pa_csv.read_csv(
+    if vendor != "postgresql":
+        schema |= {c: pa.date32() for c, t in types.items() if t == _DATE}
+    table = pa_csv.read_csv(
         io.BytesIO(data),
         read_options=pa_csv.ReadOptions(column_names=list(types)),
         convert_options=pa_csv.ConvertOptions(column_types=schema),
     )
+    return table.cast(pa.schema([(c, _ARROW[t]) for c, t in types.items()]))
+
+
+def _read_each(connection: Any, queries: dict[str, _Query]) -> dict[str, pa.Table]:
+    """The tables one after another, each parsed (by pyarrow, in another thread) while the database builds the next."""
+    with connection.cursor() as cursor, ThreadPoolExecutor(max_workers=1) as parser:
+        parsed = {
+            n: parser.submit(_arrow, _csv(cursor, connection.vendor, q.sql, len(q.types)), q.types, connection.vendor)
+            for n, q in queries.items()
+        }
+        return {n: p.result() for n, p in parsed.items()}
+
+
+# Read on a second PostgreSQL connection at the same time as the others (about half of the database's work).
+_ALONGSIDE = {"contact_child", "s47", "sd", "disability", "contact_rag"}
 
 
 def _read(connection: Any, queries: dict[str, _Query]) -> dict[str, pa.Table]:
-    """Every table, one after another. (Reading two at a time on two connections was slower on two shared cores.)"""
-    with connection.cursor() as cursor:
-        return {n: _arrow(_csv(cursor, connection.vendor, q.sql, len(q.types)), q.types) for n, q in queries.items()}
+    """Every table. On PostgreSQL, outside a transaction, on two connections at once, sharing one snapshot (so both
+    see the same records): the database does the work while the client waits. SQLite reads one table after another
+    (two threads building its CSV were slower than one: they contend for its memory allocator), and so does a
+    connection inside a transaction, whose uncommitted records another connection could not see."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return _read_each(connection, queries)
+    alongside = {n: q for n, q in queries.items() if n in _ALONGSIDE}
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute("SELECT pg_export_snapshot()")
+        (snapshot,) = cursor.fetchone()
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            other = pool.submit(_read_in_snapshot, connection, snapshot, alongside)
+            tables = _read_each(connection, {n: q for n, q in queries.items() if n not in alongside})
+            tables |= other.result()
+    return {n: tables[n] for n in queries}
+
+
+def _read_in_snapshot(connection: Any, snapshot: str, queries: dict[str, _Query]) -> dict[str, pa.Table]:
+    """Read on a new connection (made and closed in this thread) with another transaction's snapshot."""
+    helper = connection.copy()
+    try:
+        with helper.cursor() as cursor:
+            cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            tables = _read_each(helper, queries)
+            cursor.execute("COMMIT")
+        return tables
+    finally:
+        helper.close()
 
 
 def load(connection: Any = None, *, breakdown: str | None = None) -> duckdb.DuckDBPyConnection:
@@ -367,7 +438,7 @@ def load(connection: Any = None, *, breakdown: str | None = None) -> duckdb.Duck
     db = duckdb.connect()
     for name, table in _read(connection, _queries(wanted, connection.vendor)).items():
         db.register(name, table)  # read in place, not copied
-    _prepare(db, wanted)
+    _prepare(db, wanted, counted=_contacts_counted(wanted, connection.vendor))
     return db
 
 
@@ -387,14 +458,18 @@ _AGE_BAND = """CASE
     ELSE '16' END"""
 
 
-def _prepare(db: duckdb.DuckDBPyConnection, wanted: set[str]) -> None:
+def _prepare(db: duckdb.DuckDBPyConnection, wanted: set[str], *, counted: bool) -> None:
     """Each referral and each contact-child with its child (merged records as one) and the wanted breakdowns'
-    columns, worked out once."""
+    columns, worked out once. Contact-children have n, how many each row stands for (``counted``: read already
+    counted per day and group; otherwise one)."""
     db.execute(
         "CREATE MACRO plus_months(d, n) AS CAST(DATE '1970-01-01' + d + to_months(n) AS DATE) - DATE '1970-01-01'"
     )
     for name in ("referral", "contact_child"):
         columns, joins = ["t.*"], []
+        contacts_counted = name == "contact_child" and counted
+        if name == "contact_child" and not counted:
+            columns.append("1 AS n")
         if name == "referral" or wanted & _CHILD_DETAILS:
             # The child: a person merged into another counts as that other.
             columns.append("COALESCE(p.merged, t.person) AS child")
@@ -403,15 +478,21 @@ def _prepare(db: duckdb.DuckDBPyConnection, wanted: set[str]) -> None:
         if "age" in wanted:
             columns.append(f"{_years('t.received')} AS years")
         if "rag" in wanted:
+            code = "t.rag_code" if contacts_counted else "r.rag"
             columns.append(
-                "CASE r.rag WHEN 1 THEN 'red' WHEN 2 THEN 'amber' WHEN 3 THEN 'green' ELSE 'none' END AS rag"
+                f"CASE {code} WHEN 1 THEN 'red' WHEN 2 THEN 'amber' WHEN 3 THEN 'green' ELSE 'none' END AS rag"
             )
-            joins.append("LEFT JOIN contact_rag r ON r.contact = t.contact")
+            if not contacts_counted:
+                joins.append("LEFT JOIN contact_rag r ON r.contact = t.contact")
         if "disability" in wanted:
             columns.append("CASE d.disabled WHEN 1 THEN 'yes' WHEN 0 THEN 'no' ELSE 'unknown' END AS disability")
             joins.append("LEFT JOIN disability d ON d.person = t.person")
         inner = f"SELECT {', '.join(columns)} FROM {name} t {' '.join(joins)}"  # nosec B608
         outer = f"SELECT * EXCLUDE (years), {_AGE_BAND} AS age FROM ({inner})" if "age" in wanted else inner  # nosec B608
+        if name == "contact_child" and not wanted & _CHILD_DETAILS:
+            # Only counted: one row per day, decision day and group, as PostgreSQL sends them (SQLite sends each).
+            done = ["n"] + (["rag_code" if counted else "contact"] if "rag" in wanted else [])
+            outer = f"SELECT * EXCLUDE ({', '.join(done)}), CAST(sum(n) AS BIGINT) AS n FROM ({outer}) GROUP BY ALL"  # nosec B608
         db.execute(f"CREATE TABLE {name}_x AS {outer}")
 
 
@@ -445,7 +526,7 @@ class Count:
 
 
 def funnel(db: duckdb.DuckDBPyConnection, *, period: str, breakdown: str) -> list[Count]:
-    """How many of each step, per period and group."""
+    """How many of each step, per period and group (counted per day first: a day's period is worked out once)."""
     group, when = _GROUP[breakdown], _PERIOD[period].format(d="d")
     rows = db.execute(
         f"""WITH events AS (
@@ -454,12 +535,13 @@ def funnel(db: duckdb.DuckDBPyConnection, *, period: str, breakdown: str) -> lis
                 UNION ALL SELECT 's47', started, referral FROM s47
                 UNION ALL SELECT 'icpc', held, referral FROM conf WHERE kind = 'initial'
                 UNION ALL SELECT 'plans', started, referral FROM plan
+            ), daily AS (
+                SELECT stage, d, {group} AS g, count(*) AS n FROM events e JOIN referral_x r ON r.id = e.rid
+                GROUP BY ALL
+                UNION ALL
+                SELECT 'contacts', received, {group}, sum(n) FROM contact_child_x GROUP BY ALL
             )
-            SELECT stage, {when} AS p, {group} AS g, count(*) FROM events e JOIN referral_x r ON r.id = e.rid
-            GROUP BY ALL
-            UNION ALL
-            SELECT 'contacts', {_PERIOD[period].format(d="received")}, {group}, count(*) FROM contact_child_x
-            GROUP BY ALL"""  # nosec B608
+            SELECT stage, {when} AS p, g, sum(n) FROM daily GROUP BY ALL"""  # nosec B608
     ).fetchall()
     return [Count(stage, p, g, n) for stage, p, g, n in rows]
 
@@ -508,17 +590,18 @@ def measures(
     group = _GROUP[breakdown]
 
     # The working-day clocks: (name, the rows with rid, st (start) and met, working days).
+    # A clock on a referral itself gives its group (g) rather than the referral (rid) to join again.
     clocks: list[tuple[str, str, int]] = [
         (
             "t_referral",
-            "SELECT id AS rid, received AS st, decided AS met FROM referral_x",
+            f"SELECT {group} AS g, received AS st, decided AS met FROM referral_x",  # nosec B608
             REFERRAL_DECISION_WORKING_DAYS,
         ),
         (
             "t_strategy",
             """WITH starts AS (
                 SELECT id AS rid, decided AS st FROM referral_x WHERE decision = 'strategy' AND decided IS NOT NULL
-                UNION SELECT referral, authorised FROM asmt WHERE outcome = 'strategy' AND authorised IS NOT NULL)
+                UNION SELECT referral, authorised FROM asmt_strategy)
             SELECT s.rid, s.st, min(sd.held) AS met
             FROM starts s LEFT JOIN sd ON sd.referral = s.rid AND sd.held >= s.st
             GROUP BY s.rid, s.st""",
@@ -555,14 +638,22 @@ def measures(
             UNION ALL SELECT held FROM sd UNION ALL SELECT started FROM plan)"""
     ).fetchall()[0]
     days = range(first, last + 1) if first is not None else range(0)
-    parts = []
+    parts, own = [], []  # the records of a referral (rid), and those of the referral itself with its group (g)
     for name, sql, n in clocks:
         db.register(f"due_{name}", _due_table(days, n, calendar, policy))
-        parts.append(
-            f"""SELECT '{name}' AS m, c.st AS d, c.rid, CAST(c.met IS NOT NULL AND c.met <= due.due AS INTEGER) AS hit
+        key = "g" if name == "t_referral" else "rid"
+        (own if key == "g" else parts).append(
+            f"""SELECT '{name}' AS m, c.st AS d, c.{key}, CAST(c.met IS NOT NULL AND c.met <= due.due AS INTEGER) AS hit
             FROM ({sql}) c JOIN due_{name} due ON due.st = c.st
             WHERE c.met IS NOT NULL OR due.due < {as_of}"""  # nosec B608
         )
+    own.append(
+        f"""SELECT 're_referral', received, g,
+            CAST(next_received IS NOT NULL AND next_received <= plus_months(received, 12) AS INTEGER)
+        FROM (SELECT {group} AS g, received, min(received) OVER (PARTITION BY child ORDER BY received
+                RANGE BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS next_received FROM referral_x)
+        WHERE plus_months(received, 12) <= {as_of}"""  # nosec B608
+    )
     parts += [
         """SELECT 's47_plan', s.started, s.referral, CAST(c.decision IS NOT DISTINCT FROM 'plan' AS INTEGER)
         FROM s47 s LEFT JOIN conf c ON c.s47 = s.id AND c.kind = 'initial'
@@ -573,11 +664,6 @@ def measures(
                 RANGE BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS next_started
               FROM s47 s JOIN referral_x r ON r.id = s.referral)
         WHERE plus_months(started, 12) <= {as_of}""",  # nosec B608
-        f"""SELECT 're_referral', received, id,
-            CAST(next_received IS NOT NULL AND next_received <= plus_months(received, 12) AS INTEGER)
-        FROM (SELECT id, received, min(received) OVER (PARTITION BY child ORDER BY received
-                RANGE BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS next_received FROM referral_x)
-        WHERE plus_months(received, 12) <= {as_of}""",  # nosec B608
         f"""SELECT 'plan_short', started, referral,
             CAST(ended IS NOT NULL AND ended <= plus_months(started, 3) AS INTEGER)
         FROM plan WHERE plus_months(started, 3) <= {as_of}""",  # nosec B608
@@ -600,17 +686,20 @@ def measures(
     ]
     contact_due = _due_table(days, policy.contact_decision_working_days, calendar, policy)
     db.register("due_t_contact", contact_due)
-    union = "\nUNION ALL\n".join(parts)
+    union, own_union = "\nUNION ALL\n".join(parts), "\nUNION ALL\n".join(own)
     rows = db.execute(
-        f"""WITH rows AS ({union})
-        SELECT m, {_PERIOD[period].format(d="x.d")} AS p, {group} AS g, sum(hit), count(*)
-        FROM rows x JOIN referral_x r ON r.id = x.rid GROUP BY ALL
-        UNION ALL
-        SELECT 't_contact', {_PERIOD[period].format(d="c.received")}, {group},
-            sum(CAST(c.decided IS NOT NULL AND c.decided <= due.due AS INTEGER)), count(*)
-        FROM contact_child_x c JOIN due_t_contact due ON due.st = c.received
-        WHERE c.decided IS NOT NULL OR due.due < {as_of}
-        GROUP BY ALL"""  # nosec B608
+        f"""WITH rows AS ({union}), own AS ({own_union}), daily AS (
+            SELECT m, x.d, {group} AS g, sum(hit) AS e, count(*) AS n
+            FROM rows x JOIN referral_x r ON r.id = x.rid GROUP BY ALL
+            UNION ALL
+            SELECT m, d, g, sum(hit), count(*) FROM own GROUP BY ALL
+            UNION ALL
+            SELECT 't_contact', c.received, {group},
+                sum(c.n * CAST(c.decided IS NOT NULL AND c.decided <= due.due AS INTEGER)), sum(c.n)
+            FROM contact_child_x c JOIN due_t_contact due ON due.st = c.received
+            WHERE c.decided IS NOT NULL OR due.due < {as_of}
+            GROUP BY ALL)
+        SELECT m, {_PERIOD[period].format(d="d")} AS p, g, sum(e), sum(n) FROM daily GROUP BY ALL"""  # nosec B608
     ).fetchall()
     return [Tally(m, p, g, int(events), int(total)) for m, p, g, events, total in rows]
 

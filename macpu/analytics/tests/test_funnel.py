@@ -24,6 +24,7 @@ import datetime as dt
 from collections import defaultdict
 
 import pytest
+from django.db import connection
 
 from macpu.agencies.selectors import working_day_calendar
 from macpu.analytics import funnel as f
@@ -233,3 +234,25 @@ def test_measures_read_merged_children_as_one_child(scenario):
 
     # Ann's records under either person: R1 is followed by this referral, and this one by R2.
     assert t["re_referral", FY2025, "all"] == (3, 4)
+
+
+def test_read_outside_a_transaction_the_counts_are_the_same(transactional_db, team, manager, chair, social_worker):
+    """A page view is not inside a transaction: on PostgreSQL the tables are then read on two connections sharing
+    one snapshot (the tests above all run inside one, on a single connection)."""
+    build_scenario(team, manager, chair, social_worker)
+    assert not connection.in_atomic_block
+
+    by_rag = funnel_counts(breakdown="rag")
+    assert by_rag[FY2026, "red"] == {"contacts": 2, "referrals": 1}
+    assert by_rag[FY2026, "none"]["referrals"] == 3
+    assert funnel_counts()[FY2026, "all"] == {
+        "contacts": 2,
+        "referrals": 4,
+        "strategy": 2,
+        "s47": 2,
+        "icpc": 1,
+        "plans": 1,
+    }
+    t = tallies()
+    assert t["s47_plan", FY2026, "all"] == (1, 2)
+    assert t["repeat_s47", FY2025, "all"] == (1, 2)
