@@ -189,9 +189,10 @@ def bar_chart(
     *,
     percent: bool = False,
     width: int = 640,
-    label_width: int = 200,
     row_height: int = 28,
 ) -> BarChart:
+    # Room for the longest label (about 7 units a character at the labels' size), and at least 250 for the bars.
+    label_width = min(max(120, 7 * max((len(r.label) for r in rows), default=0)), width - 70 - 260)
     plot_left, plot_right = label_width + 10, width - 70
     ends = [v for r in rows for v in (r.value, r.high) if v is not None]
     ticks = nice_ticks(0.0, max(ends) if ends else 1.0, count=4)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from macpu.analytics.charts import BarValue, Series, bar_chart, line_chart, nice_ticks
 
 
@@ -41,7 +43,7 @@ def test_bars_and_their_intervals_are_drawn_to_one_scale_and_a_suppressed_value_
         percent=True,
     )
     police, schools, health = chart.bars
-    assert police.width == 2 * schools.width
+    assert police.width == pytest.approx(2 * schools.width, abs=0.1)
     assert police.low_x < police.x + police.width < police.high_x
     assert police.value_text == "50%"
     assert health.width == 0 and health.low_x is None and health.value_text == "Not shown"
@@ -57,3 +59,12 @@ def test_the_caption_names_the_coloured_series_highlighted_first_and_says_what_t
     assert [line.name for line in chart.key] == ["Hampshire", "England"]
     assert chart.grey_lines
     assert not line_chart("Rate", ["2020"], [Series("Hampshire", [3], "highlight")]).grey_lines
+
+
+def test_bars_leave_room_for_the_longest_label_and_keep_at_least_250_for_themselves():
+    short = bar_chart("Share", [BarValue("Police", 0.5)])
+    long = bar_chart("Share", [BarValue("Individual: family member, relative or carer", 0.5)])
+    assert short.plot_left < long.plot_left
+    assert long.plot_left >= 7 * len("Individual: family member, relative or carer")
+    endless = bar_chart("Share", [BarValue("x" * 200, 0.5)])
+    assert endless.plot_right - endless.plot_left >= 250
