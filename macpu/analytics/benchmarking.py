@@ -7,6 +7,7 @@ a page or a command only picks rows out of them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +69,28 @@ def resolve_la(measures: pd.DataFrame, text: str) -> str:
         f"{text!r} is not a local authority in the published statistics: give its 3-digit DfE code (like 850 for "
         "Hampshire), its name, or england."
     )
+
+
+def _pick(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
+    """The parameter if it is one of `allowed`, else the first of them."""
+    value = params.get(name, "")
+    return value if value in allowed else allowed[0]
+
+
+def comparison_choices(
+    params: Mapping[str, str], default_la: str, codes: set[str], *, england: bool = False
+) -> dict[str, Any]:
+    """What both published-figures pages compare, from their GET parameters: the LA (or England, where offered),
+    the measure, the neighbour model, how many neighbours and the population basis; anything not offered falls
+    back to the default."""
+    la = params.get("la", default_la)
+    return {
+        "la": la if la in codes or (england and la == ENGLAND) else default_la,
+        "measure": _pick(params, "measure", ("s47_rate", *(k for k in m.MEASURES if k != "s47_rate"))),
+        "neighbours": _pick(params, "neighbours", ("2021", "2025")),
+        "count": 10 if params.get("count") == "10" else 5,
+        "population": _pick(params, "population", ("published", "current")),
+    }
 
 
 def benchmark_table(*, la: str, year: int, model: str, basis: str, count: int = 10) -> dict[str, Any]:

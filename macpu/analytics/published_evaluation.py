@@ -30,12 +30,6 @@ class Choices:
     after: int
 
 
-def _pick(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
-    """The parameter if it is one of `allowed`, else the first of them."""
-    value = params.get(name, "")
-    return value if value in allowed else allowed[0]
-
-
 def choices(params: Mapping[str, str], default_la: str, codes: set[str]) -> tuple[Choices, list[tuple[str, str]]]:
     """The page's choices from its GET parameters, and any errors (field id, message) for the date."""
     errors: list[tuple[str, str]] = []
@@ -46,9 +40,6 @@ def choices(params: Mapping[str, str], default_la: str, codes: set[str]) -> tupl
             change_on = dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
         except ValueError:
             errors.append(("change-day", "Enter the date of the change as a real date, for example 1 4 2019"))
-    la = params.get("la", default_la)
-    la = la if la in codes else default_la
-    measure = params.get("measure", "s47_rate")
 
     def years(name: str) -> int:
         value = params.get(name, "3")
@@ -56,11 +47,7 @@ def choices(params: Mapping[str, str], default_la: str, codes: set[str]) -> tupl
 
     return (
         Choices(
-            la=la,
-            measure=measure if measure in m.MEASURES else "s47_rate",
-            neighbours=_pick(params, "neighbours", ("2021", "2025")),
-            count=10 if params.get("count") == "10" else 5,
-            population=_pick(params, "population", ("published", "current")),
+            **benchmarking.comparison_choices(params, default_la, codes),
             change_on=change_on,
             before=years("before"),
             after=years("after"),

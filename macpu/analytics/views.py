@@ -50,19 +50,10 @@ def _own_or_first(codes: list[str]) -> str:
 
 
 def _compare_choices(request: HttpRequest):  # noqa: ANN202 - a small bundle for the two views below
-    basis = request.GET.get("population", "published")
-    basis = basis if basis in ("published", "current") else "published"
-    frames, measures = benchmarking.measures_for(basis)
-    codes = [code for code, _name in benchmarking.areas(measures)]
-    default = _own_or_first(codes)
-    la = request.GET.get("la", default)
-    la = la if la in codes or la == "england" else default
-    key = request.GET.get("measure", "s47_rate")
-    key = key if key in MEASURES else "s47_rate"
-    model = request.GET.get("neighbours", "2021")
-    model = model if model in ("2021", "2025") else "2021"
-    count = 10 if request.GET.get("count") == "10" else 5
-    return frames, measures, {"la": la, "measure": key, "neighbours": model, "count": count, "population": basis}
+    codes = [code for code, _name in benchmarking.areas(benchmarking.measures_for("published")[1])]
+    chosen = benchmarking.comparison_choices(request.GET, _own_or_first(codes), set(codes), england=True)
+    frames, measures = benchmarking.measures_for(chosen["population"])
+    return frames, measures, chosen
 
 
 def published_compare(request: HttpRequest) -> HttpResponse:
